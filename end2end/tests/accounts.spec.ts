@@ -1,0 +1,67 @@
+import { test, expect } from "@playwright/test";
+import { freshEmail, followMailLink, waitForHydration } from "./helpers";
+
+test("sign up, open the verification mail, follow its link and land signed in", async ({ page }) => {
+  const email = freshEmail("ann");
+  await page.goto("/signup");
+  await waitForHydration(page);
+  // Filled in from the browser's Intl time zone once hydrated.
+  await expect(page.getByLabel("Time zone")).not.toHaveValue("");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Your name").fill("Ann");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText(email);
+
+  await followMailLink(page, email, "Confirm your email for Hearth");
+  await expect(page.getByRole("heading", { name: "Confirm your email" })).toBeVisible();
+  const linkUrl = page.url();
+  await page.getByRole("button", { name: "Continue as Ann" }).click();
+  await expect(page.getByText("Welcome back, Ann.")).toBeVisible();
+
+  await page.goto("/me");
+  await expect(page.getByText("✓ confirmed")).toBeVisible();
+
+  // The same link a second time is refused and offers to log in.
+  await page.goto(linkUrl);
+  await expect(page.getByRole("heading", { name: "This link can't be used" })).toBeVisible();
+});
+
+test("a sign-up error shows in place and keeps what was typed", async ({ page }) => {
+  const email = freshEmail("bob");
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Your name").fill("Bob");
+  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Password").evaluate((el: HTMLInputElement) => el.removeAttribute("required"));
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByRole("alert")).toContainText("at least 8 characters");
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await expect(page.getByLabel("Your name")).toHaveValue("Bob");
+  await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+});
+
+test("log in with an emailed magic link", async ({ page, request }) => {
+  const email = freshEmail("cara");
+  const res = await request.post("/api/sign_up", {
+    form: { email, display_name: "Cara", password: "a long password", time_zone: "Europe/Paris" },
+    headers: { Accept: "application/json" },
+  });
+  expect(res.ok()).toBeTruthy();
+
+  await page.goto("/login?next=/lunches");
+  await waitForHydration(page);
+  const linkForm = page.locator("section", { hasText: "Or get a sign-in link by email" });
+  await linkForm.getByLabel("Email").fill(email);
+  await linkForm.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+
+  await followMailLink(page, email, "Your Hearth sign-in link");
+  await page.getByRole("button", { name: "Continue as Cara" }).click();
+  await expect(page).toHaveURL(/\/lunches$/);
+  await page.goto("/me");
+  await expect(page.getByRole("heading", { name: "Hi, Cara" })).toBeVisible();
+});

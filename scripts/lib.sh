@@ -1,0 +1,80 @@
+# Shared by scripts/run and scripts/test: installs what Hearth needs, idempotently and
+# quickly when it is already there. Versions are the ones verified in docs/TOOLCHAIN.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="${HEARTH_TOOLS:-$HOME/.cache/hearth-tools}"
+# Build output outside the clone, so a machine that already built reuses its work
+# (the built site itself still goes to ./target/site, where the server looks for it).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hearth-target}"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
+mkdir -p "$TOOLS"
+
+log() { printf '\033[1;33m==> %s\033[0m\n' "$*" >&2; }
+
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132.0.0
+AIOSMTPD_VERSION=1.4.6
+
+apt_ensure() {
+  # apt_ensure COMMAND-OR-PATH PACKAGE...
+  local probe="$1"; shift
+  if ! command -v "$probe" >/dev/null 2>&1 && [ ! -e "$probe" ]; then
+    log "installing $* (Debian)"
+    if [ -z "${HEARTH_APT_UPDATED:-}" ]; then apt-get update -qq; export HEARTH_APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+ensure_build_tools() {
+  rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || {
+    log "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  local wb; wb="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' "$ROOT/Cargo.lock")"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb" ]; then
+    log "installing wasm-bindgen-cli $wb (the version in Cargo.lock)"
+    cargo install wasm-bindgen-cli --version "$wb"
+  fi
+  # wasm-opt from npm's binaryen; never Debian's binaryen, whose output does not hydrate.
+  if [ "$("$TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
+    log "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
+    [ -f "$TOOLS/package.json" ] || echo '{"private":true}' > "$TOOLS/package.json"
+    (cd "$TOOLS" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  fi
+  apt_ensure brotli brotli
+}
+
+ensure_test_tools() {
+  apt_ensure /usr/bin/chromium chromium chromium-driver
+  apt_ensure /usr/lib/postgresql/15/bin/initdb postgresql
+  if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+    log "installing aiosmtpd $AIOSMTPD_VERSION (PyPI, in a venv)"
+    python3 -m venv "$TOOLS/venv"
+    "$TOOLS/venv/bin/pip" install --quiet "aiosmtpd==$AIOSMTPD_VERSION"
+  fi
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
+    log "installing the end2end packages (npm ci, no browser download)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent)
+  fi
+}
+
+# Builds the release site and binary, then precompresses the static assets (brotli, gzip).
+build_release() {
+  log "building the release site and server"
+  (cd "$ROOT" && cargo leptos build --release)
+  find "$ROOT/target/site" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' \) \
+    | while read -r f; do brotli -f -q 11 -o "$f.br" "$f"; gzip -f -k -9 "$f"; done
+}
+
+wait_for_http() {
+  # wait_for_http URL SECONDS
+  local url="$1" deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$url"; do
+    if [ $SECONDS -ge $deadline ]; then log "$url did not answer in $2 s"; return 1; fi
+    sleep 0.5
+  done
+}

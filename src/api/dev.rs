@@ -1,0 +1,44 @@
+//! The dev mailbox (only when `server.dev_mode` is on).
+use super::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevMailView {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The links in the mail, as paths on this site, so they open here.
+    pub links: Vec<String>,
+    pub sent_at: String,
+}
+
+/// Public in dev mode only; `NotFound` otherwise.
+#[server(prefix = "/api", endpoint = "dev_mailbox")]
+pub async fn dev_mailbox() -> Result<Vec<DevMailView>, AppError> {
+    use crate::server::context;
+    let state = context::app_state()?;
+    if !state.settings.server.dev_mode {
+        return Err(AppError::NotFound);
+    }
+    let base = state.settings.base_url().to_string();
+    let mails = crate::db::outbox::dev_mailbox_list(&state.db.pool, 100).await?;
+    Ok(mails
+        .into_iter()
+        .map(|m| DevMailView {
+            id: m.id,
+            links: m
+                .text_body
+                .split_whitespace()
+                .filter_map(|w| w.strip_prefix(base.as_str()))
+                .filter(|p| p.starts_with('/'))
+                .map(str::to_string)
+                .collect(),
+            to: m.recipient,
+            subject: m.subject,
+            text: m.text_body,
+            sent_at: crate::domain::time::format_in_zone(m.created_at, chrono_tz::UTC),
+        })
+        .collect())
+}

@@ -1,0 +1,62 @@
+//! The HTML shell and the route table. No logic, no data fetching.
+use crate::platform;
+use crate::ui::components::layout::AppShell;
+use crate::ui::pages::*;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    platform::set_csp_header();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#9f2a1d" />
+                <meta name="description" content="Hearth: Secret Santa, events and lunches for small groups." />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="icon" type="image/png" href="/icons/icon-192.png" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
+                <link rel="stylesheet" href="/pkg/hearth.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Effect::new(move |_| {
+        platform::register_service_worker();
+        platform::mark_hydrated();
+    });
+    view! {
+        <Title text="Hearth" />
+        <Router>
+            <AppShell>
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignUpPage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/forgot") view=ForgotPasswordPage />
+                    <Route path=path!("/reset/:token") view=ResetPasswordPage />
+                    <Route path=path!("/check-inbox") view=CheckInboxPage />
+                    <Route path=path!("/l/:token") view=LinkPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=MePage ssr=SsrMode::Async />
+                    <Route path=path!("/santa") view=SantaPage />
+                    <Route path=path!("/events") view=EventsPage />
+                    <Route path=path!("/lunches") view=LunchesPage />
+                    <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
+                </Routes>
+            </AppShell>
+        </Router>
+    }
+}

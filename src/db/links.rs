@@ -1,0 +1,88 @@
+//! Single-use, expiring tokens behind emailed deep links. Only their hash is stored.
+use crate::domain::links::{link_state, LinkPurpose, LinkState};
+use sqlx::{Any, Executor};
+
+pub struct NewLink<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub purpose: LinkPurpose,
+    pub target: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, l: &NewLink<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO link_tokens (token_hash, user_id, purpose, target, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(l.token_hash)
+    .bind(l.user_id)
+    .bind(l.purpose.as_str())
+    .bind(l.target)
+    .bind(now)
+    .bind(l.expires_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// What a link is, without consuming it (the GET of a deep link).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkInfo {
+    pub user_id: i64,
+    pub display_name: String,
+    pub purpose: LinkPurpose,
+    pub target: String,
+    pub state: LinkState,
+}
+
+pub async fn peek<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<LinkInfo>, sqlx::Error> {
+    let row = sqlx::query_as::<_, (i64, String, String, String, i64, Option<i64>)>(
+        "SELECT l.user_id, u.display_name, l.purpose, l.target, l.expires_at, l.used_at
+         FROM link_tokens l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.and_then(|(user_id, display_name, purpose, target, expires_at, used_at)| {
+        Some(LinkInfo {
+            user_id,
+            display_name,
+            purpose: LinkPurpose::parse(&purpose)?,
+            target,
+            state: link_state(used_at.is_some(), expires_at, now),
+        })
+    }))
+}
+
+/// Marks a valid link used, atomically: of two concurrent attempts exactly one gets the row.
+/// Returns the user and target when this call consumed it.
+pub async fn consume<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, String)>(
+        "UPDATE link_tokens SET used_at = $3
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+         RETURNING user_id, target",
+    )
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(now)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Deletes links that can no longer be used (expired a day ago).
+pub async fn delete_stale<'e>(ex: impl Executor<'e, Database = Any>, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM link_tokens WHERE expires_at <= $1")
+        .bind(now - 24 * 3600)
+        .execute(ex)
+        .await?
+        .rows_affected())
+}

@@ -1,0 +1,93 @@
+//! Accounts.
+use super::DbError;
+use crate::domain::account::Role;
+use sqlx::{Any, Executor};
+
+/// A stored account, without its password hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub time_zone: String,
+    pub role: Role,
+    pub verified: bool,
+}
+
+type Row = (i64, String, String, String, String, Option<i64>);
+const COLUMNS: &str = "id, email, display_name, time_zone, role, email_verified_at";
+
+fn from_row((id, email, display_name, time_zone, role, verified_at): Row) -> User {
+    User {
+        id,
+        email,
+        display_name,
+        time_zone,
+        role: Role::parse(&role).unwrap_or(Role::Member),
+        verified: verified_at.is_some(),
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub time_zone: &'a str,
+}
+
+/// Inserts an account; `DbError::Conflict` when the address is taken.
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, u: &NewUser<'_>, now: i64) -> Result<i64, DbError> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (email, display_name, password_hash, time_zone, role, created_at)
+         VALUES ($1, $2, $3, $4, 'member', $5) RETURNING id",
+    )
+    .bind(u.email)
+    .bind(u.display_name)
+    .bind(u.password_hash)
+    .bind(u.time_zone)
+    .bind(now)
+    .fetch_one(ex)
+    .await
+    .map_err(DbError::from_sqlx)
+}
+
+pub async fn by_id<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(id).fetch_optional(ex).await?.map(from_row))
+}
+
+pub async fn by_email<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(email).fetch_optional(ex).await?.map(from_row))
+}
+
+/// The account and its password hash, for logging in.
+pub async fn credentials<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Option<(User, String)>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1");
+    let row = sqlx::query_as::<_, (i64, String, String, String, String, Option<i64>, String)>(&sql)
+        .bind(email)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(|(a, b, c, d, e, f, hash)| (from_row((a, b, c, d, e, f)), hash)))
+}
+
+pub async fn mark_verified<'e>(ex: impl Executor<'e, Database = Any>, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: i64,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(hash).execute(ex).await?;
+    Ok(())
+}

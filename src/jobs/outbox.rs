@@ -1,0 +1,65 @@
+//! Delivers due outbox rows: claim with a lease, render, send, record.
+use crate::db;
+use crate::domain::outbox::{after_failure, OutboxMessage, RetryDecision};
+use crate::mail::templates::{render, Recipient};
+use crate::server::metrics::Metrics;
+use crate::server::state::AppState;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing was due.
+    Empty,
+    /// This many were sent (any failures in the batch are counted in `Failed`).
+    Sent(usize),
+    /// Every claimed message failed.
+    Failed(usize),
+}
+
+/// Claims one batch and tries to send each message once.
+pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
+    let w = &state.settings.worker;
+    let batch = db::outbox::claim(&state.db, &state.instance, w.batch_size, w.lease_secs, db::now()).await?;
+    if batch.is_empty() {
+        return Ok(Outcome::Empty);
+    }
+    let (mut sent, mut failed) = (0, 0);
+    for row in batch {
+        match deliver(state, &row).await {
+            Ok(()) => {
+                db::outbox::mark_sent(&state.db.pool, row.id, &state.instance, db::now()).await?;
+                Metrics::inc(&state.metrics.mail_sent);
+                tracing::info!(outbox_id = row.id, "mail sent");
+                sent += 1;
+            }
+            Err(e) => {
+                let decision = after_failure(row.attempts, w.max_attempts, w.backoff_base_secs);
+                tracing::warn!(outbox_id = row.id, attempts = row.attempts, ?decision, error = %e, "mail not sent");
+                db::outbox::mark_failed(
+                    &state.db.pool,
+                    row.id,
+                    &state.instance,
+                    decision,
+                    &format!("{e:#}"),
+                    db::now(),
+                )
+                .await?;
+                Metrics::inc(&state.metrics.mail_failed);
+                if decision == RetryDecision::DeadLetter {
+                    tracing::error!(outbox_id = row.id, "mail dead-lettered");
+                }
+                failed += 1;
+            }
+        }
+    }
+    Ok(if sent == 0 { Outcome::Failed(failed) } else { Outcome::Sent(sent) })
+}
+
+async fn deliver(state: &AppState, row: &db::outbox::Claimed) -> anyhow::Result<()> {
+    let msg: OutboxMessage = serde_json::from_str(&row.payload)?;
+    let user = db::users::by_id(&state.db.pool, msg.user_id())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?;
+    let to = Recipient { email: &row.recipient, display_name: &user.display_name };
+    let mail = render(&msg, &to, state.settings.base_url(), &row.idempotency_key);
+    state.mailer.send(&mail).await
+}

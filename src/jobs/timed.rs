@@ -1,0 +1,56 @@
+//! Timed jobs: claim those whose time has come (including any missed while the server was
+//! down), run them, record the outcome.
+use crate::db;
+use crate::domain::jobs::{cleanup_key, JobKind, CLEANUP_EVERY_SECS};
+use crate::server::metrics::Metrics;
+use crate::server::state::AppState;
+
+/// Makes sure a cleanup is scheduled for the current hour (idempotent across instances).
+pub async fn ensure_cleanup_scheduled(state: &AppState) -> Result<(), sqlx::Error> {
+    let now = db::now();
+    db::jobs::schedule(&state.db.pool, &cleanup_key(now), JobKind::Cleanup, "{}", now).await?;
+    Ok(())
+}
+
+/// Runs every due job once; returns how many ran.
+pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
+    let w = &state.settings.worker;
+    let jobs = db::jobs::claim_due(&state.db, &state.instance, w.batch_size, w.lease_secs, db::now()).await?;
+    let n = jobs.len();
+    for job in jobs {
+        let result = match job.kind {
+            Some(JobKind::Cleanup) => cleanup(state).await,
+            None => Err(anyhow::anyhow!("unknown job kind")),
+        };
+        let now = db::now();
+        match result {
+            Ok(()) => {
+                db::jobs::mark_done(&state.db.pool, job.id, &state.instance, now).await?;
+                Metrics::inc(&state.metrics.jobs_run);
+                tracing::info!(job = %job.key, late_secs = now - job.run_at, "timed job done");
+            }
+            Err(e) => {
+                let retry = (job.attempts < w.max_attempts && job.kind.is_some())
+                    .then(|| now + w.backoff_base_secs * job.attempts.max(1));
+                tracing::error!(job = %job.key, error = ?e, "timed job failed");
+                db::jobs::mark_failed(&state.db.pool, job.id, &state.instance, retry, &format!("{e:#}"), now).await?;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Deletes what has expired and schedules the next cleanup.
+async fn cleanup(state: &AppState) -> anyhow::Result<()> {
+    let now = db::now();
+    let pool = &state.db.pool;
+    let sessions = db::sessions::delete_expired(pool, now).await?;
+    let links = db::links::delete_stale(pool, now).await?;
+    let limits = db::rate_limits::delete_old(pool, now).await?;
+    let mails = db::outbox::prune_sent(pool, now).await?;
+    let next = now + CLEANUP_EVERY_SECS;
+    db::jobs::schedule(pool, &cleanup_key(next), JobKind::Cleanup, "{}", next - next.rem_euclid(CLEANUP_EVERY_SECS))
+        .await?;
+    tracing::info!(sessions, links, limits, mails, "cleanup done");
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Mail transports. Only the outbox worker (`jobs::outbox`) calls `Mailer::send`.
+pub mod templates;
+
+use crate::db::{self, Db};
+use crate::server::config::{MailSettings, MailTransport, SmtpTls};
+use anyhow::Context;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A rendered email, ready for a transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Recipient + cause; also the basis of the Message-ID, so a receiver can dedupe.
+    pub idempotency_key: String,
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp {
+        transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Mailbox,
+    },
+    /// Keeps mail in the database for /dev/mailbox.
+    DevMailbox {
+        db: Db,
+    },
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Smtp { .. } => f.write_str("Mailer::Smtp"),
+            Self::DevMailbox { .. } => f.write_str("Mailer::DevMailbox"),
+        }
+    }
+}
+
+impl Mailer {
+    pub fn from_settings(s: &MailSettings, db: &Db) -> anyhow::Result<Self> {
+        match s.transport {
+            MailTransport::DevMailbox => Ok(Self::DevMailbox { db: db.clone() }),
+            MailTransport::Smtp => {
+                let builder = match s.smtp_tls {
+                    SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host),
+                    SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.smtp_host)?,
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.smtp_host)?,
+                };
+                let mut builder = builder.port(s.smtp_port).timeout(Some(Duration::from_secs(s.smtp_timeout_secs)));
+                if let (Some(user), Some(pass)) = (&s.smtp_username, &s.smtp_password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+                }
+                let from: Mailbox = s.from.parse().context("mail.from is not a valid address")?;
+                Ok(Self::Smtp { transport: Arc::new(builder.build()), from })
+            }
+        }
+    }
+
+    pub async fn send(&self, mail: &OutgoingEmail) -> anyhow::Result<()> {
+        match self {
+            Self::Smtp { transport, from } => {
+                let message = build_message(from, mail)?;
+                transport.send(message).await.context("SMTP delivery failed")?;
+                Ok(())
+            }
+            Self::DevMailbox { db } => {
+                db::outbox::dev_mailbox_insert(
+                    &db.pool,
+                    &mail.to,
+                    &mail.subject,
+                    &mail.text,
+                    &mail.html,
+                    &mail.idempotency_key,
+                    db::now(),
+                )
+                .await
+                .context("storing mail in the dev mailbox")?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The Message-ID derived from the idempotency key.
+pub fn message_id(idempotency_key: &str) -> String {
+    format!("<{}@hearth.invalid>", &crate::server::crypto::token_hash(idempotency_key)[..32])
+}
+
+fn build_message(from: &Mailbox, mail: &OutgoingEmail) -> anyhow::Result<Message> {
+    let to: Mailbox = mail.to.parse().context("recipient is not a valid address")?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(mail.subject.clone())
+        .message_id(Some(message_id(&mail.idempotency_key)))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html.clone())),
+        )
+        .context("building the message")
+}

@@ -1,0 +1,10 @@
+//! The Hearth server binary: configuration, telemetry, then the application.
+use hearth::server::{config::Settings, startup::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    telemetry::init(&settings);
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await
+}

@@ -1,0 +1,209 @@
+//! Typed runtime configuration: built-in defaults, then `Leptos.toml`, then environment
+//! variables (`HEARTH_SECTION__KEY`, e.g. `HEARTH_DATABASE__URL`). See the README.
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub worker: WorkerSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Address to listen on (port 0 picks a free port).
+    pub addr: String,
+    /// Public address of the site, used in emailed links.
+    pub base_url: String,
+    /// Where the built site (pkg/, icons, manifest, service worker) lives.
+    pub site_root: String,
+    pub site_pkg_dir: String,
+    /// Dev mode: the dev mailbox page exists and errors log more.
+    pub dev_mode: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Log format: "pretty" or "json".
+    pub log_format: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:3000".into(),
+            base_url: "http://127.0.0.1:3000".into(),
+            site_root: "target/site".into(),
+            site_pkg_dir: "pkg".into(),
+            dev_mode: true,
+            body_limit_bytes: 64 * 1024,
+            log_format: "pretty".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` (embedded, default) or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: "sqlite://data/hearth.db".into(), max_connections: 8 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    /// Keeps sent mail in the database, readable at /dev/mailbox.
+    DevMailbox,
+    Smtp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("transport", &self.transport)
+            .field("from", &self.from)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::DevMailbox,
+            from: "Hearth <hearth@localhost>".into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            smtp_tls: SmtpTls::None,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_secs: 15,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkerSettings {
+    /// Run the background worker (mail delivery, timed jobs) in this process.
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: i64,
+    pub lease_secs: i64,
+    pub max_attempts: i64,
+    pub backoff_base_secs: i64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_interval_ms: 1000,
+            batch_size: 20,
+            lease_secs: 120,
+            max_attempts: 8,
+            backoff_base_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    pub session_days: i64,
+    /// Failed-or-not login attempts allowed per address, then per IP, per 15 minutes.
+    pub login_per_address: i64,
+    pub login_per_ip: i64,
+    /// Emailed-link requests (sign-in links, resets, sign-ups) per address, then per IP, per hour.
+    pub links_per_address: i64,
+    pub links_per_ip: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { session_days: 30, login_per_address: 10, login_per_ip: 50, links_per_address: 5, links_per_ip: 30 }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file named by `HEARTH_CONFIG` (default `Leptos.toml`), then env.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var("HEARTH_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        Self::figment(&path).extract().map_err(|e| anyhow::anyhow!("configuration error: {e}"))
+    }
+
+    pub fn figment(path: &str) -> Figment {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("HEARTH_").split("__").ignore(&["config"]))
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.server.base_url.starts_with("https://")
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.server.base_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_leptos_toml_parses_and_env_overrides_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("Leptos.toml", include_str!("../../Leptos.toml"))?;
+            jail.set_env("HEARTH_DATABASE__URL", "postgres://x@127.0.0.1/y");
+            jail.set_env("HEARTH_WORKER__BATCH_SIZE", "3");
+            let s: Settings = Settings::figment("Leptos.toml").extract()?;
+            assert_eq!(s.database.url, "postgres://x@127.0.0.1/y");
+            assert_eq!(s.worker.batch_size, 3);
+            assert_eq!(s.mail.transport, MailTransport::DevMailbox);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_hides_the_smtp_password() {
+        let m = MailSettings { smtp_password: Some("hunter2".into()), ..Default::default() };
+        assert!(!format!("{m:?}").contains("hunter2"));
+    }
+}

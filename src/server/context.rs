@@ -1,0 +1,75 @@
+//! Request context for server functions: the state, the signed-in user, the caller's IP,
+//! and the session cookie.
+use super::crypto::token_hash;
+use super::state::AppState;
+use crate::api::error::AppError;
+use crate::db::{self, users::User};
+use axum::extract::ConnectInfo;
+use http::header::{COOKIE, SET_COOKIE};
+use http::request::Parts;
+use http::HeaderValue;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "hearth_session";
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// The value of a cookie in the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = parts()?;
+    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// The caller's IP address (the TCP peer).
+pub fn client_ip() -> String {
+    parts()
+        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The signed-in user, if any.
+pub async fn maybe_user(state: &AppState) -> Result<Option<User>, AppError> {
+    let Some(token) = cookie(SESSION_COOKIE) else { return Ok(None) };
+    let Some(user_id) = db::sessions::user_of(&state.db.pool, &token_hash(&token), db::now()).await? else {
+        return Ok(None);
+    };
+    Ok(db::users::by_id(&state.db.pool, user_id).await?)
+}
+
+/// The signed-in user, or `Unauthorized`.
+pub async fn current_user(state: &AppState) -> Result<User, AppError> {
+    maybe_user(state).await?.ok_or(AppError::Unauthorized)
+}
+
+fn append_cookie(value: String) {
+    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+        res.append_header(SET_COOKIE, v);
+    }
+}
+
+/// Sets the session cookie: HttpOnly, SameSite=Lax (deep links from mail arrive signed in),
+/// Secure when the site is served over https.
+pub fn set_session_cookie(state: &AppState, token: &str) {
+    let max_age = state.settings.auth.session_days * 24 * 3600;
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    append_cookie(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
+}
+
+pub fn clear_session_cookie(state: &AppState) {
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    append_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+}

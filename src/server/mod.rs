@@ -1,0 +1,10 @@
+//! The server process: configuration, state, request context, security, startup. ssr only.
+pub mod accounts;
+pub mod config;
+pub mod context;
+pub mod crypto;
+pub mod metrics;
+pub mod security;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

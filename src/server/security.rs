@@ -1,0 +1,125 @@
+//! Request guards and response hardening: cross-site mutation rejection, security headers,
+//! readable status codes for server-function errors, request counting.
+use super::metrics::Metrics;
+use super::state::AppState;
+use crate::api::error::AppError;
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+
+/// Whether a mutating request comes from another site (browsers send Sec-Fetch-Site and
+/// Origin; requests without either are not from a browser page and carry no ambient
+/// cookies of a victim's page, so they pass).
+pub fn is_cross_site(method: &Method, headers: &http::HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            !origin_host.eq_ignore_ascii_case(host)
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    Metrics::inc(&state.metrics.requests);
+    if is_cross_site(req.method(), req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request rejected");
+        Metrics::inc(&state.metrics.responses_4xx);
+        return (StatusCode::FORBIDDEN, "Cross-site requests are not accepted.").into_response();
+    }
+    let is_api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path().to_string();
+    let mut res = next.run(req).await;
+    if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        res = restatus_server_fn_error(res).await;
+    }
+    let status = res.status();
+    if status.is_client_error() {
+        Metrics::inc(&state.metrics.responses_4xx);
+    } else if status.is_server_error() {
+        Metrics::inc(&state.metrics.responses_5xx);
+        tracing::error!(%path, %status, "server error response");
+    }
+    harden(res.headers_mut(), &path);
+    res
+}
+
+/// Server functions answer every error with 500; give user mistakes their real status.
+async fn restatus_server_fn_error(res: Response) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = to_bytes(body, 256 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn harden(h: &mut http::HeaderMap, path: &str) {
+    let set = |h: &mut http::HeaderMap, k: HeaderName, v: &'static str| {
+        h.entry(k).or_insert(HeaderValue::from_static(v));
+    };
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(h, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    set(h, header::CONTENT_SECURITY_POLICY, DEFAULT_CSP);
+    if path.starts_with("/pkg/") || path == "/sw.js" || path == "/manifest.webmanifest" {
+        // Not content-hashed: revalidate (ETag / Last-Modified) on every use.
+        set(h, header::CACHE_CONTROL, "no-cache");
+    } else if path.starts_with("/icons/") {
+        set(h, header::CACHE_CONTROL, "public, max-age=604800");
+    } else if path.starts_with("/api/") || h.get(header::SET_COOKIE).is_some() {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_posts_are_detected_by_fetch_metadata_or_origin() {
+        assert!(is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&Method::POST, &headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(is_cross_site(
+            &Method::POST,
+            &headers(&[("origin", "https://evil.example"), ("host", "hearth.example")])
+        ));
+        assert!(!is_cross_site(
+            &Method::POST,
+            &headers(&[("origin", "https://hearth.example"), ("host", "hearth.example")])
+        ));
+        assert!(is_cross_site(&Method::POST, &headers(&[("origin", "null"), ("host", "hearth.example")])));
+        assert!(!is_cross_site(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_cross_site(&Method::POST, &headers(&[])));
+    }
+}

@@ -1,0 +1,191 @@
+//! Builds the application (database, mailer, router, worker) and runs it until a signal.
+use super::config::Settings;
+use super::metrics::Metrics;
+use super::security;
+use super::state::AppState;
+use crate::app::{shell, App};
+use crate::db::{self, Db};
+use crate::mail::Mailer;
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::Env;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, binds the listener, builds the router.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
+        db.migrate().await?;
+        let mailer = Mailer::from_settings(&settings.mail, &db)?;
+        let listener = TcpListener::bind(&settings.server.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.server.addr))?;
+        let addr = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("hearth")
+            .site_root(settings.server.site_root.clone())
+            .site_pkg_dir(settings.server.site_pkg_dir.clone())
+            .site_addr(addr)
+            .env(if settings.server.dev_mode { Env::DEV } else { Env::PROD })
+            .build();
+        let build_version =
+            build_version(std::path::Path::new(&settings.server.site_root), &settings.server.site_pkg_dir).into();
+        let instance = format!("{}-{}", std::process::id(), &super::crypto::new_token()[..8]);
+        let state = AppState {
+            leptos_options,
+            db,
+            mailer,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+            worker_wake: Arc::new(Notify::new()),
+            instance: instance.into(),
+            build_version,
+        };
+        let router = router(state.clone());
+        tracing::info!(%addr, backend = ?state.db.backend, "Hearth is listening on http://{addr}");
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_with_shutdown(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes; then stops taking jobs, releases leases and
+    /// finishes in-flight requests.
+    pub async fn run_with_shutdown(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let cancel = CancellationToken::new();
+        let worker = self.state.settings.worker.enabled.then(|| crate::jobs::spawn(self.state.clone(), cancel.clone()));
+        let stop = cancel.clone();
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down");
+                stop.cancel();
+            })
+            .await?;
+        cancel.cancel();
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        Ok(())
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let limit = state.settings.server.body_limit_bytes;
+    let not_found = {
+        let state = state.clone();
+        let options = options.clone();
+        let handler = leptos_axum::render_app_to_stream_with_context(
+            move || provide_context(state.clone()),
+            move || shell(options.clone()),
+        );
+        tower::service_fn(move |req| {
+            let handler = handler.clone();
+            async move { Ok::<_, Infallible>(handler(req).await) }
+        })
+    };
+    let static_files = ServeDir::new(&*options.site_root).precompressed_br().precompressed_gzip().fallback(not_found);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/sw.js", get(service_worker))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback_service(static_files)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.db.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let depth = db::outbox::depth(&state.db.pool).await.unwrap_or(-1);
+    let lag = db::jobs::lag_secs(&state.db.pool, db::now()).await.unwrap_or(-1);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(depth, lag))
+}
+
+/// The service worker, stamped with a version derived from the built assets so that each
+/// deploy gets a fresh cache.
+async fn service_worker(State(state): State<AppState>) -> impl IntoResponse {
+    let root = std::path::Path::new(&*state.leptos_options.site_root);
+    let Ok(template) = tokio::fs::read_to_string(root.join("sw.js")).await else {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], String::new());
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/javascript")],
+        template.replace("__HEARTH_BUILD__", &state.build_version),
+    )
+}
+
+fn build_version(root: &std::path::Path, pkg: &str) -> String {
+    let mut all = Vec::new();
+    for f in ["hearth.wasm", "hearth.js", "hearth.css"] {
+        if let Ok(bytes) = std::fs::read(root.join(pkg).join(f)) {
+            all.extend_from_slice(&bytes);
+        }
+    }
+    let hex = super::crypto::token_hash(&String::from_utf8_lossy(&all));
+    hex[..12].to_string()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,26 @@
+//! The state every handler, server function and job reads.
+use super::config::Settings;
+use super::metrics::Metrics;
+use crate::db::Db;
+use crate::mail::Mailer;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub mailer: Mailer,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the worker when mail was enqueued, so it is sent without waiting a poll.
+    pub worker_wake: Arc<Notify>,
+    /// This process's name in leases (`host-pid-random`).
+    #[from_ref(skip)]
+    pub instance: Arc<str>,
+    /// Hash of the built assets; names the service worker's cache.
+    #[from_ref(skip)]
+    pub build_version: Arc<str>,
+}

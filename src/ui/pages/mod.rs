@@ -1,0 +1,16 @@
+//! One file per route, one `XxxPage` component each.
+mod account;
+mod auth;
+mod dev_mailbox;
+mod gatherings;
+mod home;
+mod link;
+mod not_found;
+
+pub use account::MePage;
+pub use auth::{CheckInboxPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage};
+pub use dev_mailbox::DevMailboxPage;
+pub use gatherings::{EventsPage, LunchesPage, SantaPage};
+pub use home::HomePage;
+pub use link::LinkPage;
+pub use not_found::NotFoundPage;

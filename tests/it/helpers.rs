@@ -1,0 +1,222 @@
+//! Spawning the application, databases and an SMTP server for tests.
+use hearth::db::Db;
+use hearth::server::config::{MailTransport, Settings};
+use hearth::server::startup::Application;
+use hearth::server::state::AppState;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// A database for one test: a fresh SQLite file, or a fresh Postgres database.
+pub struct TestDb {
+    pub url: String,
+    pub name: &'static str,
+    _dir: Option<TempDir>,
+}
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/hearth.db", dir.path().display());
+    TestDb { url, name: "sqlite", _dir: Some(dir) }
+}
+
+/// A new, empty Postgres database on the server the test command started.
+pub async fn postgres_db() -> Option<TestDb> {
+    let Ok(base) = std::env::var("HEARTH_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("HEARTH_REQUIRE_POSTGRES").is_err(),
+            "HEARTH_REQUIRE_POSTGRES is set but HEARTH_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("note: HEARTH_TEST_POSTGRES_URL not set; Postgres half of this test skipped (scripts/test sets it)");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("hearth_t_{}", &hearth::server::crypto::token_hash(&hearth::server::crypto::new_token())[..16]);
+    let pool = sqlx::AnyPool::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+    pool.close().await;
+    let url = match base.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{name}"),
+        None => panic!("bad HEARTH_TEST_POSTGRES_URL"),
+    };
+    Some(TestDb { url, name: "postgres", _dir: None })
+}
+
+/// Every backend available to this run: SQLite always, Postgres when the test command
+/// started one (it always does; see scripts/test).
+pub async fn all_dbs() -> Vec<TestDb> {
+    let mut v = vec![sqlite_db()];
+    if let Some(pg) = postgres_db().await {
+        v.push(pg);
+    }
+    v
+}
+
+pub async fn connect(db: &TestDb) -> Db {
+    let d = Db::connect(&db.url, 8).await.unwrap();
+    d.migrate().await.unwrap();
+    d
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn settings_for(db: &TestDb) -> Settings {
+    let mut s = Settings::default();
+    s.server.addr = "127.0.0.1:0".into();
+    s.database.url = db.url.clone();
+    s.mail.transport = MailTransport::DevMailbox;
+    s.worker.enabled = false;
+    s.worker.poll_interval_ms = 50;
+    s.worker.backoff_base_secs = 60;
+    s
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    _db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// A second browser (its own cookie jar).
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Calls a server function the way a JS client does (form body, JSON answer).
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.await;
+        }
+    }
+}
+
+pub async fn spawn_app_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = settings_for(&db);
+    tweak(&mut settings);
+    let app = Application::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_with_shutdown(async move {
+        let _ = rx.await;
+    }));
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, state, client, _db: db, stop: Some(tx), handle: Some(handle) }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(sqlite_db(), |_| {}).await
+}
+
+/// The link in the newest dev-mailbox mail to `to`, as a path (`/l/…` or `/reset/…`).
+pub async fn last_link_to(state: &AppState, to: &str) -> String {
+    let mails = hearth::db::outbox::dev_mailbox_list(&state.db.pool, 100).await.unwrap();
+    let mail = mails.into_iter().find(|m| m.recipient == to).expect("no mail to that address");
+    let base = state.settings.base_url().to_string();
+    mail.text_body
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&base).map(str::to_string))
+        .expect("no link in the mail")
+}
+
+/// Sends everything due, through the app's own worker code.
+pub async fn deliver_all(state: &AppState) {
+    while let hearth::jobs::outbox::Outcome::Sent(_) = hearth::jobs::outbox::dispatch_once(state).await.unwrap() {}
+}
+
+/// Polls `f` until it is true or the time is up.
+pub async fn eventually<F, Fut>(what: &str, secs: u64, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// A real SMTP server (Python's aiosmtpd) on loopback, writing each message to a maildir.
+pub struct SmtpServer {
+    pub port: u16,
+    pub maildir: PathBuf,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl SmtpServer {
+    pub fn start_on(port: u16) -> Self {
+        let python = std::env::var("HEARTH_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("maildir");
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd (pip install aiosmtpd; scripts/test installs it)");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { port, maildir, child, _dir: dir }
+    }
+
+    pub fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    /// Every message received so far, as raw text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) {
+                for e in entries.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value of a header in a raw message (first occurrence, unfolded).
+pub fn header(raw: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    raw.lines().find(|l| l.to_ascii_lowercase().starts_with(&prefix)).map(|l| l[prefix.len()..].trim().to_string())
+}

@@ -1,0 +1,336 @@
+//! The app over real HTTP on a random port.
+use crate::helpers::*;
+use hearth::db;
+use hearth::server::config::{MailTransport, SmtpTls};
+use reqwest::StatusCode;
+
+const PW: &str = "correct horse battery";
+
+async fn sign_up(app: &TestApp, email: &str) -> reqwest::Response {
+    app.call(
+        &app.client,
+        "sign_up",
+        &[("email", email), ("display_name", "Ann"), ("password", PW), ("time_zone", "Europe/Paris")],
+    )
+    .await
+}
+
+async fn whoami(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    app.call(client, "whoami", &[]).await.json().await.unwrap()
+}
+
+fn token_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_then_the_verification_link_signs_in_and_verifies() {
+    for t in all_dbs().await {
+        let app = spawn_app_with(t, |_| {}).await;
+        let res = sign_up(&app, " Ann@Example.com ").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(whoami(&app, &app.client).await.is_null(), "sign-up alone does not sign in");
+        deliver_all(&app.state).await;
+        let link = last_link_to(&app.state, "ann@example.com").await;
+        assert!(link.starts_with("/l/"), "{link}");
+
+        // Opening the link (GET) shows the button and consumes nothing.
+        for _ in 0..2 {
+            let page = app.client.get(format!("{}{link}", app.address)).send().await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            assert!(page.text().await.unwrap().contains("Continue as Ann"));
+        }
+        let res = app.call(&app.client, "continue_link", &[("token", token_of(&link))]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let me = whoami(&app, &app.client).await;
+        assert_eq!(me["email"], "ann@example.com");
+        assert_eq!(me["verified"], true);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_sign_ups_get_readable_errors_and_write_nothing() {
+    let app = spawn_app().await;
+    let cases: &[(&[(&str, &str)], u16, &str)] = &[
+        (
+            &[("email", "ann@"), ("display_name", "Ann"), ("password", PW), ("time_zone", "UTC")],
+            422,
+            "doesn't look like an email",
+        ),
+        (
+            &[("email", "ann@example.com"), ("display_name", "Ann"), ("password", "short"), ("time_zone", "UTC")],
+            422,
+            "at least 8",
+        ),
+        (
+            &[("email", "ann@example.com"), ("display_name", "  "), ("password", PW), ("time_zone", "UTC")],
+            422,
+            "tell us your name",
+        ),
+        (
+            &[("email", "ann@example.com"), ("display_name", "Ann"), ("password", PW), ("time_zone", "Mars/Base")],
+            422,
+            "time zone",
+        ),
+        (&[("email", "ann@example.com")], 422, "missing"),
+    ];
+    for (form, status, text) in cases {
+        let res = app.call(&app.client, "sign_up", form).await;
+        assert_eq!(res.status().as_u16(), *status, "{form:?}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(text), "{form:?}: {body}");
+        assert!(!body.to_lowercase().contains("sqlx") && !body.contains("panicked"), "{body}");
+    }
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(users, 0);
+
+    assert_eq!(sign_up(&app, "ann@example.com").await.status(), StatusCode::OK);
+    let dup = sign_up(&app, "ANN@example.com").await;
+    assert_eq!(dup.status(), StatusCode::CONFLICT);
+    assert!(dup.text().await.unwrap().contains("already exists"));
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(users, 1);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn login_checks_the_password_and_is_rate_limited_per_address() {
+    let app = spawn_app_with(sqlite_db(), |s| s.auth.login_per_address = 3).await;
+    sign_up(&app, "ann@example.com").await;
+    let wrong = app.call(&app.client, "log_in", &[("email", "ann@example.com"), ("password", "nope nope nope")]).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.unwrap().contains("don't match"));
+    let ok = app.call(&app.client, "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(whoami(&app, &app.client).await["display_name"], "Ann");
+    // The fourth attempt in the window is refused, even with the right password.
+    let other = app.new_client();
+    app.call(&other, "log_in", &[("email", "ann@example.com"), ("password", "x")]).await;
+    let limited = app.call(&other, "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.text().await.unwrap().contains("Too many login attempts"));
+    // Logging out ends the session.
+    assert_eq!(app.call(&app.client, "log_out", &[]).await.status(), StatusCode::OK);
+    assert!(whoami(&app, &app.client).await.is_null());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_rejected() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/sign_up", app.address);
+    let form = [("email", "x@example.com"), ("display_name", "X"), ("password", PW), ("time_zone", "UTC")];
+    let evil = app.client.post(&url).header("Origin", "https://evil.example").form(&form).send().await.unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    let evil = app.client.post(&url).header("Sec-Fetch-Site", "cross-site").form(&form).send().await.unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(users, 0);
+    let same = app
+        .client
+        .post(&url)
+        .header("Origin", app.address.clone())
+        .header("Accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), StatusCode::OK);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_magic_link_works_once_and_lands_on_its_page() {
+    let app = spawn_app().await;
+    sign_up(&app, "ann@example.com").await;
+    let res = app.call(&app.client, "request_sign_in_link", &[("email", "ann@example.com"), ("next", "/santa")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    let res = app.call(&app.client, "continue_link", &[("token", token_of(&link))]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get("location").unwrap(), "/santa");
+
+    let second = app.new_client();
+    let again = app.call(&second, "continue_link", &[("token", token_of(&link))]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again.text().await.unwrap().contains("expired or was already used"));
+    assert!(whoami(&app, &second).await.is_null());
+    // The page of a used link says so.
+    let page = second.get(format!("{}{link}", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("This link can&#x27;t be used") || page.contains("This link can't be used"), "{page}");
+    // An unknown or malformed token is a 404 to the API, never a 500.
+    assert_eq!(app.call(&second, "get_link", &[("token", "nope")]).await.status(), StatusCode::NOT_FOUND);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn link_requests_never_reveal_whether_an_address_has_an_account() {
+    let app = spawn_app().await;
+    sign_up(&app, "ann@example.com").await;
+    deliver_all(&app.state).await;
+    for endpoint in ["request_sign_in_link", "request_password_reset"] {
+        let known = app.call(&app.client, endpoint, &[("email", "ann@example.com")]).await;
+        let unknown = app.call(&app.client, endpoint, &[("email", "nobody@example.com")]).await;
+        assert_eq!(known.status(), unknown.status());
+        let (k, u) = (known.text().await.unwrap(), unknown.text().await.unwrap());
+        assert_eq!(k, u, "{endpoint}");
+    }
+    deliver_all(&app.state).await;
+    let to_nobody = db::outbox::dev_mailbox_list(&app.state.db.pool, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == "nobody@example.com")
+        .count();
+    assert_eq!(to_nobody, 0);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_password_reset_replaces_the_password_and_signs_in() {
+    let app = spawn_app().await;
+    sign_up(&app, "ann@example.com").await;
+    app.call(&app.client, "request_password_reset", &[("email", "ann@example.com")]).await;
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    assert!(link.starts_with("/reset/"), "{link}");
+    let short = app.call(&app.client, "reset_password", &[("token", token_of(&link)), ("password", "short")]).await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .call(&app.client, "reset_password", &[("token", token_of(&link)), ("password", "a brand new secret")])
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(whoami(&app, &app.client).await["email"], "ann@example.com");
+    let other = app.new_client();
+    let old = app.call(&other, "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
+    assert_eq!(old.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let new = app.call(&other, "log_in", &[("email", "ann@example.com"), ("password", "a brand new secret")]).await;
+    assert_eq!(new.status(), StatusCode::OK);
+    let reuse =
+        app.call(&other, "reset_password", &[("token", token_of(&link)), ("password", "another secret!")]).await;
+    assert_eq!(reuse.status(), StatusCode::CONFLICT);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn outbox_retries_after_a_failing_send() {
+    let port = free_port();
+    let app = spawn_app_with(sqlite_db(), |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_port = port;
+        s.mail.smtp_tls = SmtpTls::None;
+        s.mail.smtp_timeout_secs = 2;
+    })
+    .await;
+    sign_up(&app, "ann@example.com").await;
+    // Nothing listens on the SMTP port yet: the attempt fails and is scheduled again.
+    let out = hearth::jobs::outbox::dispatch_once(&app.state).await.unwrap();
+    assert_eq!(out, hearth::jobs::outbox::Outcome::Failed(1));
+    let (attempts, due_at, sent): (i64, i64, Option<i64>) =
+        sqlx::query_as("SELECT attempts, due_at, sent_at FROM outbox").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!((attempts, sent), (1, None));
+    assert!(due_at > db::now(), "retried later, not at once");
+    assert_eq!(hearth::jobs::outbox::dispatch_once(&app.state).await.unwrap(), hearth::jobs::outbox::Outcome::Empty);
+
+    // The SMTP server comes up and the retry falls due: the mail goes out.
+    let smtp = SmtpServer::start_on(port);
+    sqlx::query("UPDATE outbox SET due_at = $1").bind(db::now()).execute(&app.state.db.pool).await.unwrap();
+    assert_eq!(hearth::jobs::outbox::dispatch_once(&app.state).await.unwrap(), hearth::jobs::outbox::Outcome::Sent(1));
+    let msgs = smtp.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].contains("Confirm your email for Hearth"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_job_whose_time_passed_while_the_server_was_down_runs_at_the_next_start() {
+    let t = sqlite_db();
+    {
+        // The server is down: a cleanup was due an hour ago, and a session has expired.
+        let d = connect(&t).await;
+        let uid = db::users::insert(
+            &d.pool,
+            &db::users::NewUser { email: "a@example.com", display_name: "A", password_hash: "x", time_zone: "UTC" },
+            1,
+        )
+        .await
+        .unwrap();
+        db::sessions::insert(&d.pool, "expired-session", uid, 1, 2).await.unwrap();
+        db::jobs::schedule(&d.pool, "cleanup:missed", hearth::domain::jobs::JobKind::Cleanup, "{}", db::now() - 3600)
+            .await
+            .unwrap();
+        d.pool.close().await;
+    }
+    let app = spawn_app_with(t, |s| s.worker.enabled = true).await;
+    let pool = app.state.db.pool.clone();
+    eventually("the missed job to run", 20, || {
+        let pool = pool.clone();
+        async move { db::jobs::is_done(&pool, "cleanup:missed").await.unwrap() }
+    })
+    .await;
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&pool).await.unwrap();
+    assert_eq!(sessions, 0, "the cleanup really ran");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_background_worker_delivers_mail_without_being_asked() {
+    let app = spawn_app_with(sqlite_db(), |s| s.worker.enabled = true).await;
+    sign_up(&app, "ann@example.com").await;
+    let pool = app.state.db.pool.clone();
+    eventually("the verification mail to arrive", 20, || {
+        let pool = pool.clone();
+        async move { !db::outbox::dev_mailbox_list(&pool, 10).await.unwrap().is_empty() }
+    })
+    .await;
+    assert_eq!(db::outbox::depth(&pool).await.unwrap(), 0);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn operations_endpoints_and_security_headers() {
+    let app = spawn_app().await;
+    let c = &app.client;
+    assert_eq!(c.get(format!("{}/healthz", app.address)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.get(format!("{}/readyz", app.address)).send().await.unwrap().status(), StatusCode::OK);
+    sign_up(&app, "ann@example.com").await;
+    let metrics = c.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("hearth_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("hearth_outbox_depth 1"), "{metrics}");
+    assert!(metrics.contains("hearth_job_lag_seconds"), "{metrics}");
+
+    let home = c.get(format!("{}/signup", app.address)).send().await.unwrap();
+    let csp = home.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("'nonce-"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let html = home.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the response's nonce");
+    for script in html.split("<script").skip(1) {
+        assert!(
+            script.starts_with(&format!(" type=\"module\" nonce=\"{nonce}\""))
+                || script.starts_with(&format!(" nonce=\"{nonce}\"")),
+            "a script without the nonce: {script:.80}"
+        );
+    }
+
+    let missing = c.get(format!("{}/no/such/page", app.address)).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+
+    let big = "x".repeat(200 * 1024);
+    let too_big = app.call(c, "log_in", &[("email", &big), ("password", "x")]).await;
+    assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_is_only_there_in_dev_mode() {
+    let app = spawn_app_with(sqlite_db(), |s| s.server.dev_mode = false).await;
+    assert_eq!(app.call(&app.client, "dev_mailbox", &[]).await.status(), StatusCode::NOT_FOUND);
+    app.shutdown().await;
+}
