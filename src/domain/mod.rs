@@ -4,4 +4,5 @@ pub mod email;
 pub mod jobs;
 pub mod links;
 pub mod outbox;
+pub mod santa;
 pub mod time;

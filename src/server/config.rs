@@ -188,6 +188,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type
     fn the_repository_leptos_toml_parses_and_env_overrides_it() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("Leptos.toml", include_str!("../../Leptos.toml"))?;

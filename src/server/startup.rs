@@ -22,6 +22,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
@@ -125,6 +126,8 @@ fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
+        // Pages and API answers; static files are served precompressed by ServeDir.
+        .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .with_state(state)

@@ -54,7 +54,8 @@ async fn sign_up_then_the_verification_link_signs_in_and_verifies() {
 #[tokio::test]
 async fn bad_sign_ups_get_readable_errors_and_write_nothing() {
     let app = spawn_app().await;
-    let cases: &[(&[(&str, &str)], u16, &str)] = &[
+    type Case<'a> = (&'a [(&'a str, &'a str)], u16, &'a str);
+    let cases: &[Case] = &[
         (
             &[("email", "ann@"), ("display_name", "Ann"), ("password", PW), ("time_zone", "UTC")],
             422,
