@@ -51,7 +51,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/check-inbox") view=CheckInboxPage />
                     <Route path=path!("/l/:token") view=LinkPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async />
-                    <Route path=path!("/santa") view=SantaPage />
+                    <Route path=path!("/santa") view=SantaPage ssr=SsrMode::Async />
+                    <Route path=path!("/santa/:id") view=ExchangePage ssr=SsrMode::Async />
+                    <Route path=path!("/santa/:id/gift") view=GiftPage ssr=SsrMode::Async />
+                    <Route path=path!("/santa/:id/present") view=PresentPage ssr=SsrMode::Async />
+                    <Route path=path!("/santa/:id/shame") view=WallPage ssr=SsrMode::Async />
                     <Route path=path!("/events") view=EventsPage />
                     <Route path=path!("/lunches") view=LunchesPage />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />

@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod dev;
 pub mod error;
+pub mod santa;

@@ -6,30 +6,83 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutboxMessage {
-    VerifyEmail { user_id: i64, token: String },
-    SignInLink { user_id: i64, token: String },
-    PasswordReset { user_id: i64, token: String },
+    VerifyEmail {
+        user_id: i64,
+        token: String,
+    },
+    SignInLink {
+        user_id: i64,
+        token: String,
+    },
+    PasswordReset {
+        user_id: i64,
+        token: String,
+    },
+    /// A registered member was added to an exchange.
+    SantaInvite {
+        user_id: i64,
+        exchange_id: i64,
+        token: String,
+    },
+    /// An address without an account was invited; the link leads to sign-up.
+    SantaInviteNewcomer {
+        email: String,
+        exchange_id: i64,
+    },
+    /// The draw happened: "You have gifting to do".
+    GiftingToDo {
+        user_id: i64,
+        exchange_id: i64,
+        token: String,
+    },
+    /// The reveal happened: "Time to open your present".
+    PresentReady {
+        user_id: i64,
+        exchange_id: i64,
+        token: String,
+    },
 }
 
 impl OutboxMessage {
-    pub fn user_id(&self) -> i64 {
+    /// The account the mail is for (`None` for someone without an account yet).
+    pub fn user_id(&self) -> Option<i64> {
         match self {
             Self::VerifyEmail { user_id, .. }
             | Self::SignInLink { user_id, .. }
-            | Self::PasswordReset { user_id, .. } => *user_id,
+            | Self::PasswordReset { user_id, .. }
+            | Self::SantaInvite { user_id, .. }
+            | Self::GiftingToDo { user_id, .. }
+            | Self::PresentReady { user_id, .. } => Some(*user_id),
+            Self::SantaInviteNewcomer { .. } => None,
+        }
+    }
+
+    /// The exchange the mail is about, if any.
+    pub fn exchange_id(&self) -> Option<i64> {
+        match self {
+            Self::SantaInvite { exchange_id, .. }
+            | Self::SantaInviteNewcomer { exchange_id, .. }
+            | Self::GiftingToDo { exchange_id, .. }
+            | Self::PresentReady { exchange_id, .. } => Some(*exchange_id),
+            _ => None,
         }
     }
 
     /// The cause part of the idempotency key: one mail per recipient per cause.
     pub fn cause(&self) -> String {
-        // Each token is fresh, so its first characters identify the cause uniquely.
-        let (kind, token) = match self {
-            Self::VerifyEmail { token, .. } => ("verify", token),
-            Self::SignInLink { token, .. } => ("signin", token),
-            Self::PasswordReset { token, .. } => ("reset", token),
-        };
-        let short: String = token.chars().take(16).collect();
-        format!("{kind}:{short}")
+        // Account mails: each token is fresh, so its first characters identify the cause.
+        // Exchange mails: one per exchange and kind, whatever the token.
+        let short = |token: &str| token.chars().take(16).collect::<String>();
+        match self {
+            Self::VerifyEmail { token, .. } => format!("verify:{}", short(token)),
+            Self::SignInLink { token, .. } => format!("signin:{}", short(token)),
+            Self::PasswordReset { token, .. } => format!("reset:{}", short(token)),
+            Self::SantaInvite { exchange_id, .. } | Self::SantaInviteNewcomer { exchange_id, .. } => {
+                format!("santa-invite:{exchange_id}")
+            }
+            Self::GiftingToDo { exchange_id, .. } => format!("gifting:{exchange_id}"),
+            Self::PresentReady { exchange_id, .. } => format!("present:{exchange_id}"),
+        }
     }
 }
 

@@ -56,10 +56,25 @@ pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
 
 async fn deliver(state: &AppState, row: &db::outbox::Claimed) -> anyhow::Result<()> {
     let msg: OutboxMessage = serde_json::from_str(&row.payload)?;
-    let user = db::users::by_id(&state.db.pool, msg.user_id())
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?;
-    let to = Recipient { email: &row.recipient, display_name: &user.display_name };
+    let display_name = match msg.user_id() {
+        Some(id) => {
+            db::users::by_id(&state.db.pool, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
+                .display_name
+        }
+        None => String::new(),
+    };
+    let exchange = match msg.exchange_id() {
+        Some(id) => {
+            db::santa::get(&state.db.pool, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the exchange no longer exists"))?
+                .name
+        }
+        None => String::new(),
+    };
+    let to = Recipient { email: &row.recipient, display_name: &display_name, exchange_name: &exchange };
     let mail = render(&msg, &to, state.settings.base_url(), &row.idempotency_key);
     state.mailer.send(&mail).await
 }

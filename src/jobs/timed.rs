@@ -20,6 +20,7 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
     for job in jobs {
         let result = match job.kind {
             Some(JobKind::Cleanup) => cleanup(state).await,
+            Some(JobKind::Reveal) => reveal(state, &job.payload).await,
             None => Err(anyhow::anyhow!("unknown job kind")),
         };
         let now = db::now();
@@ -38,6 +39,16 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
         }
     }
     Ok(n)
+}
+
+#[derive(serde::Deserialize)]
+struct RevealPayload {
+    exchange_id: i64,
+}
+
+async fn reveal(state: &AppState, payload: &str) -> anyhow::Result<()> {
+    let p: RevealPayload = serde_json::from_str(payload)?;
+    crate::server::santa::reveal(state, p.exchange_id).await
 }
 
 /// Deletes what has expired and schedules the next cleanup.

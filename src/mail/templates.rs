@@ -6,7 +6,10 @@ use html_escape::encode_text;
 /// Who a message is for, as needed by the templates.
 pub struct Recipient<'a> {
     pub email: &'a str,
+    /// Empty for someone without an account yet.
     pub display_name: &'a str,
+    /// The exchange the mail is about (empty for account mail).
+    pub exchange_name: &'a str,
 }
 
 struct Parts {
@@ -40,10 +43,47 @@ pub fn render(msg: &OutboxMessage, to: &Recipient<'_>, base_url: &str, idempoten
             url: format!("{base_url}/reset/{token}"),
             outro: "The link works once and expires in an hour. If you did not ask for it, your password stays as it is.",
         },
+        OutboxMessage::SantaInvite { token, .. } => Parts {
+            subject: format!("You are in the Secret Santa \"{}\"", to.exchange_name),
+            intro: format!("You have been added to the Secret Santa exchange \"{}\" on Hearth.", to.exchange_name),
+            button: "See the exchange",
+            url: format!("{base_url}/l/{token}"),
+            outro: "Once you're in, you're in: the names will be drawn soon, and you will hear from us.",
+        },
+        OutboxMessage::SantaInviteNewcomer { email, exchange_id } => {
+            let email: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+            Parts {
+                subject: format!("You are invited to the Secret Santa \"{}\"", to.exchange_name),
+                intro: format!(
+                    "You are invited to the Secret Santa exchange \"{}\" on Hearth. Create your account with this address and you are in.",
+                    to.exchange_name
+                ),
+                button: "Join the exchange",
+                url: format!("{base_url}/signup?email={email}&next=/santa/{exchange_id}"),
+                outro: "Hearth is a small app for gatherings of friends and colleagues. If you don't know the sender, ignore this email.",
+            }
+        }
+        OutboxMessage::GiftingToDo { token, .. } => Parts {
+            subject: "You have gifting to do".into(),
+            intro: format!(
+                "The names have been drawn in \"{}\". Find out who you are giving to, pick an emoji gift and write them a message before the reveal.",
+                to.exchange_name
+            ),
+            button: "See who you drew",
+            url: format!("{base_url}/l/{token}"),
+            outro: "Keep it secret! You can change your gift until the reveal.",
+        },
+        OutboxMessage::PresentReady { token, .. } => Parts {
+            subject: "Time to open your present".into(),
+            intro: format!("The presents of \"{}\" are revealed. Yours is waiting.", to.exchange_name),
+            button: "Open my present",
+            url: format!("{base_url}/l/{token}"),
+            outro: "Then see who made the wall of shame.",
+        },
     };
+    let greeting = if to.display_name.is_empty() { "Hello".to_string() } else { format!("Hi {}", to.display_name) };
     let text = format!(
-        "Hi {name},\n\n{intro}\n\n{button}: {url}\n\n{outro}\n\n-- Hearth\n",
-        name = to.display_name,
+        "{greeting},\n\n{intro}\n\n{button}: {url}\n\n{outro}\n\n-- Hearth\n",
         intro = p.intro,
         button = p.button,
         url = p.url,
@@ -51,11 +91,11 @@ pub fn render(msg: &OutboxMessage, to: &Recipient<'_>, base_url: &str, idempoten
     );
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#222\">\
-         <p>Hi {name},</p><p>{intro}</p>\
+         <p>{greeting},</p><p>{intro}</p>\
          <p><a href=\"{url}\" style=\"display:inline-block;padding:12px 20px;background:#b3261e;color:#fff;border-radius:8px;text-decoration:none\">{button}</a></p>\
          <p style=\"font-size:14px;color:#555\">Or open this address: <a href=\"{url}\">{url}</a></p>\
          <p style=\"font-size:14px;color:#555\">{outro}</p><p>&mdash; Hearth</p></body></html>",
-        name = encode_text(to.display_name),
+        greeting = encode_text(&greeting),
         intro = encode_text(&p.intro),
         url = html_escape::encode_double_quoted_attribute(&p.url),
         button = p.button,
@@ -76,7 +116,7 @@ mod tests {
 
     #[test]
     fn every_mail_links_to_its_page_in_both_parts_and_escapes_names() {
-        let to = Recipient { email: "ann@example.com", display_name: "<Ann>" };
+        let to = Recipient { email: "ann@example.com", display_name: "<Ann>", exchange_name: "" };
         let m =
             render(&OutboxMessage::PasswordReset { user_id: 1, token: "tok".into() }, &to, "https://h.example", "k");
         assert!(m.text.contains("https://h.example/reset/tok"));

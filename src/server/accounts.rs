@@ -42,6 +42,22 @@ async fn limit_links(state: &AppState, email: &EmailAddress, ip: &str) -> Result
     limit(state, &format!("links:addr:{email}"), LINK_WINDOW_SECS, a.links_per_address, msg).await
 }
 
+/// Creates a single-use link token for `user_id` inside `tx`; returns the plaintext,
+/// which only the outbox payload carries.
+pub async fn new_link(
+    tx: &mut db::Tx,
+    user_id: i64,
+    purpose: LinkPurpose,
+    target: &str,
+    lifetime_secs: i64,
+) -> Result<String, AppError> {
+    let token = crypto::new_token();
+    let now = db::now();
+    let link = NewLink { token_hash: &token_hash(&token), user_id, purpose, target, expires_at: now + lifetime_secs };
+    db::links::insert(&mut **tx, &link, now).await?;
+    Ok(token)
+}
+
 /// Creates a link token for `user_id` and the outbox row that mails it, inside `tx`.
 async fn issue_link(
     tx: &mut db::Tx,
@@ -50,22 +66,13 @@ async fn issue_link(
     purpose: LinkPurpose,
     target: &str,
 ) -> Result<(), AppError> {
-    let token = crypto::new_token();
-    let now = db::now();
-    let link = NewLink {
-        token_hash: &token_hash(&token),
-        user_id,
-        purpose,
-        target,
-        expires_at: now + purpose.lifetime_secs(),
-    };
-    db::links::insert(&mut **tx, &link, now).await?;
+    let token = new_link(tx, user_id, purpose, target, purpose.lifetime_secs()).await?;
     let msg = match purpose {
         LinkPurpose::VerifyEmail => OutboxMessage::VerifyEmail { user_id, token },
         LinkPurpose::SignIn => OutboxMessage::SignInLink { user_id, token },
         LinkPurpose::ResetPassword => OutboxMessage::PasswordReset { user_id, token },
     };
-    db::outbox::enqueue(&mut **tx, email, &msg, now).await?;
+    db::outbox::enqueue(&mut **tx, email, &msg, db::now()).await?;
     Ok(())
 }
 
@@ -181,6 +188,7 @@ pub async fn continue_link(state: &AppState, token: &str) -> Result<(i64, String
     };
     if info.purpose == LinkPurpose::VerifyEmail {
         db::users::mark_verified(&mut *tx, user_id, now).await?;
+        join_invited_exchanges(&mut tx, user_id, now).await?;
     }
     tx.commit().await?;
     Ok((user_id, next_or_home(Some(&target))))
@@ -202,7 +210,19 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Re
     db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
     // The link proved the address: it counts as verified.
     db::users::mark_verified(&mut *tx, user_id, now).await?;
+    join_invited_exchanges(&mut tx, user_id, now).await?;
     db::sessions::delete_for_user(&mut *tx, user_id).await?;
     tx.commit().await?;
     Ok(user_id)
+}
+
+/// Once an address is proven, its owner joins every exchange that invited it.
+async fn join_invited_exchanges(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<(), AppError> {
+    if let Some(user) = db::users::by_id(&mut **tx, user_id).await? {
+        let joined = db::santa::accept_invites(tx, &user.email, user_id, now).await?;
+        if !joined.is_empty() {
+            tracing::info!(user_id, exchanges = ?joined, "joined invited exchanges");
+        }
+    }
+    Ok(())
 }

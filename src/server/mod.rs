@@ -4,6 +4,7 @@ pub mod config;
 pub mod context;
 pub mod crypto;
 pub mod metrics;
+pub mod santa;
 pub mod security;
 pub mod startup;
 pub mod state;

@@ -79,7 +79,7 @@ pub struct TestApp {
     pub address: String,
     pub state: AppState,
     pub client: reqwest::Client,
-    _db: TestDb,
+    db: Option<TestDb>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -109,6 +109,14 @@ impl TestApp {
             let _ = h.await;
         }
     }
+
+    /// Stops the server but keeps its database, to start another server on it.
+    pub async fn shutdown_keep_db(mut self) -> TestDb {
+        let db = self.db.take().expect("database");
+        self.state.db.pool.close().await;
+        self.shutdown().await;
+        db
+    }
 }
 
 pub async fn spawn_app_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
@@ -123,7 +131,7 @@ pub async fn spawn_app_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Te
     }));
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, state, client, _db: db, stop: Some(tx), handle: Some(handle) }
+    TestApp { address, state, client, db: Some(db), stop: Some(tx), handle: Some(handle) }
 }
 
 pub async fn spawn_app() -> TestApp {

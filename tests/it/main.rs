@@ -6,4 +6,5 @@ mod crash;
 mod db;
 mod helpers;
 mod http;
+mod santa;
 mod smtp;

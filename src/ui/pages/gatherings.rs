@@ -16,17 +16,6 @@ fn ComingSoon(title: &'static str, icon: &'static str, what: &'static str) -> im
 }
 
 #[component]
-pub fn SantaPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Secret Santa"
-            icon="🎁"
-            what="Start an exchange, invite friends by email, draw names, give an emoji gift with a message and open yours at the big reveal."
-        />
-    }
-}
-
-#[component]
 pub fn EventsPage() -> impl IntoView {
     view! {
         <ComingSoon

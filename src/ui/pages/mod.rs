@@ -6,11 +6,13 @@ mod gatherings;
 mod home;
 mod link;
 mod not_found;
+mod santa;
 
 pub use account::MePage;
 pub use auth::{CheckInboxPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage};
 pub use dev_mailbox::DevMailboxPage;
-pub use gatherings::{EventsPage, LunchesPage, SantaPage};
+pub use gatherings::{EventsPage, LunchesPage};
 pub use home::HomePage;
 pub use link::LinkPage;
 pub use not_found::NotFoundPage;
+pub use santa::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};

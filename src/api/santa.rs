@@ -1,0 +1,216 @@
+//! Secret Santa server functions. Before the reveal, no answer here carries any pair
+//! except the asking giver's own recipient.
+use super::error::AppError;
+use crate::domain::exchange::ExchangeState;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeSummary {
+    pub id: i64,
+    pub name: String,
+    pub state: ExchangeState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeView {
+    pub id: i64,
+    pub name: String,
+    pub spending_note: String,
+    pub description: String,
+    pub state: ExchangeState,
+    pub is_creator: bool,
+    pub creator_id: i64,
+    pub creator_name: String,
+    pub members: Vec<MemberView>,
+    /// Creator only: addresses invited that have not joined yet.
+    pub pending_invites: Vec<String>,
+    /// Creator only: "A must not draw B", as names.
+    pub exclusions: Vec<(String, String)>,
+    /// Shown in the viewer's own time zone.
+    pub reveal_at: Option<String>,
+    pub viewer_time_zone: String,
+    /// The viewer's own recipient, once drawn.
+    pub my_recipient: Option<String>,
+    pub my_gift_chosen: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteReport {
+    /// Had an account: added and mailed.
+    pub added: Vec<String>,
+    /// No account yet: mailed a link to join.
+    pub invited: Vec<String>,
+    /// Already a member or already invited.
+    pub already: Vec<String>,
+    pub duplicates: Vec<String>,
+    pub invalid: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiftView {
+    pub exchange_id: i64,
+    pub exchange_name: String,
+    pub recipient_name: String,
+    pub emoji: String,
+    pub message: String,
+    pub reveal_at: String,
+    pub can_edit: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Present {
+    /// Not yet: the reveal is at this time (viewer's zone).
+    Wrapped {
+        reveal_at: String,
+    },
+    Gift {
+        emoji: String,
+        message: String,
+        giver_name: String,
+    },
+    /// The giver gave nothing.
+    Coal {
+        giver_name: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresentView {
+    pub exchange_id: i64,
+    pub exchange_name: String,
+    pub present: Present,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrinchView {
+    pub id: i64,
+    pub name: String,
+    pub boos: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WallView {
+    pub exchange_id: i64,
+    pub exchange_name: String,
+    pub revealed: bool,
+    pub grinches: Vec<GrinchView>,
+    /// Members may boo (signed-in viewers who belong to the exchange).
+    pub can_boo: bool,
+}
+
+/// Signed in. The exchanges the viewer belongs to.
+#[server(prefix = "/api", endpoint = "my_exchanges")]
+pub async fn my_exchanges() -> Result<Vec<ExchangeSummary>, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::my_exchanges(&state, &user).await
+}
+
+/// Signed in. Starts an exchange; the creator is its first member.
+#[server(prefix = "/api", endpoint = "create_exchange")]
+pub async fn create_exchange(name: String, spending_note: String, description: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    let id = santa::create(&state, &user, &name, &spending_note, &description).await?;
+    leptos_axum::redirect(&format!("/santa/{id}"));
+    Ok(())
+}
+
+/// Members only.
+#[server(prefix = "/api", endpoint = "get_exchange")]
+pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::view(&state, &user, id).await
+}
+
+/// Creator only, before the draw.
+#[server(prefix = "/api", endpoint = "invite_to_exchange")]
+pub async fn invite_to_exchange(id: i64, addresses: String) -> Result<InviteReport, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::invite(&state, &user, id, &addresses).await
+}
+
+/// Creator only, before the draw.
+#[server(prefix = "/api", endpoint = "remove_member")]
+pub async fn remove_member(id: i64, member_id: i64) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::remove_member(&state, &user, id, member_id).await
+}
+
+/// Creator only, before the draw. `both` adds the reverse rule too (couples).
+#[server(prefix = "/api", endpoint = "add_exclusion")]
+pub async fn add_exclusion(id: i64, giver_id: i64, receiver_id: i64, both: Option<String>) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::add_exclusion(&state, &user, id, giver_id, receiver_id, both.is_some()).await
+}
+
+/// Creator only. `reveal_at` is a local date-time (`YYYY-MM-DDTHH:MM`) in the creator's zone.
+#[server(prefix = "/api", endpoint = "draw_names")]
+pub async fn draw_names(id: i64, reveal_at: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::draw(&state, &user, id, &reveal_at).await
+}
+
+/// Givers only: their own recipient and gift.
+#[server(prefix = "/api", endpoint = "get_gift")]
+pub async fn get_gift(id: i64) -> Result<GiftView, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::gift_view(&state, &user, id).await
+}
+
+/// Givers only, until the reveal.
+#[server(prefix = "/api", endpoint = "give_gift")]
+pub async fn give_gift(id: i64, emoji: String, message: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::give_gift(&state, &user, id, &emoji, &message).await
+}
+
+/// Members only: their own present (after the reveal).
+#[server(prefix = "/api", endpoint = "get_present")]
+pub async fn get_present(id: i64) -> Result<PresentView, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::present_view(&state, &user, id).await
+}
+
+/// Public (the shareable wall of shame): display names of givers who gave nothing, after the reveal.
+#[server(prefix = "/api", endpoint = "get_wall")]
+pub async fn get_wall(id: i64) -> Result<WallView, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let viewer = context::maybe_user(&state).await?;
+    santa::wall(&state, viewer.as_ref(), id).await
+}
+
+/// Members only, after the reveal: one boo per member per grinch.
+#[server(prefix = "/api", endpoint = "boo_grinch")]
+pub async fn boo_grinch(id: i64, grinch_id: i64) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::boo(&state, &user, id, grinch_id).await
+}

@@ -1,0 +1,383 @@
+//! Secret Santa exchanges. Pair queries take the asking giver: nothing here lists who
+//! gives to whom except `assignments_for_reveal` (used once the exchange is revealed).
+use crate::domain::exchange::ExchangeState;
+use sqlx::{Any, Executor};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    pub id: i64,
+    pub name: String,
+    pub spending_note: String,
+    pub description: String,
+    pub creator_id: i64,
+    pub state: ExchangeState,
+    pub reveal_at: Option<i64>,
+}
+
+type Row = (i64, String, String, String, i64, String, Option<i64>);
+
+fn from_row((id, name, spending_note, description, creator_id, state, reveal_at): Row) -> Exchange {
+    Exchange {
+        id,
+        name,
+        spending_note,
+        description,
+        creator_id,
+        state: ExchangeState::parse(&state).unwrap_or(ExchangeState::Gathering),
+        reveal_at,
+    }
+}
+
+pub async fn create<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    creator_id: i64,
+    name: &str,
+    spending_note: &str,
+    description: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO exchanges (name, spending_note, description, creator_id, state, created_at)
+         VALUES ($1, $2, $3, $4, 'gathering', $5) RETURNING id",
+    )
+    .bind(name)
+    .bind(spending_note)
+    .bind(description)
+    .bind(creator_id)
+    .bind(now)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<Option<Exchange>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, Row>(
+        "SELECT id, name, spending_note, description, creator_id, state, reveal_at FROM exchanges WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(ex)
+    .await?
+    .map(from_row))
+}
+
+/// The exchanges a user belongs to, newest first.
+pub async fn of_member<'e>(ex: impl Executor<'e, Database = Any>, user_id: i64) -> Result<Vec<Exchange>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, Row>(
+        "SELECT e.id, e.name, e.spending_note, e.description, e.creator_id, e.state, e.reveal_at
+         FROM exchanges e JOIN exchange_members m ON m.exchange_id = e.id WHERE m.user_id = $1 ORDER BY e.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?
+    .into_iter()
+    .map(from_row)
+    .collect())
+}
+
+/// Adds a member; returns whether they were new.
+pub async fn add_member<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO exchange_members (exchange_id, user_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT (exchange_id, user_id) DO NOTHING",
+    )
+    .bind(exchange_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes a member, only while the exchange is still gathering. Returns whether removed.
+pub async fn remove_member<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "DELETE FROM exchange_members WHERE exchange_id = $1 AND user_id = $2
+         AND EXISTS (SELECT 1 FROM exchanges WHERE id = $1 AND state = 'gathering')",
+    )
+    .bind(exchange_id)
+    .bind(user_id)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Members as (user id, display name), in joining order.
+pub async fn members<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, String)>(
+        "SELECT u.id, u.display_name FROM exchange_members m JOIN users u ON u.id = m.user_id
+         WHERE m.exchange_id = $1 ORDER BY m.joined_at, u.id",
+    )
+    .bind(exchange_id)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn is_member<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM exchange_members WHERE exchange_id = $1 AND user_id = $2")
+        .bind(exchange_id)
+        .bind(user_id)
+        .fetch_optional(ex)
+        .await?
+        .is_some())
+}
+
+/// Records an invitation of an address without an account; false if already invited.
+pub async fn add_invite<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    email: &str,
+    invited_by: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO exchange_invites (exchange_id, email, invited_by, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (exchange_id, email) DO NOTHING",
+    )
+    .bind(exchange_id)
+    .bind(email)
+    .bind(invited_by)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Addresses invited but not joined yet.
+pub async fn pending_invites<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT email FROM exchange_invites WHERE exchange_id = $1 AND accepted_at IS NULL ORDER BY created_at, email",
+    )
+    .bind(exchange_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Joins `user_id` to every exchange (still gathering) that invited `email`; returns them.
+pub async fn accept_invites(
+    tx: &mut crate::db::Tx,
+    email: &str,
+    user_id: i64,
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let ids = sqlx::query_scalar::<_, i64>(
+        "SELECT i.exchange_id FROM exchange_invites i JOIN exchanges e ON e.id = i.exchange_id
+         WHERE i.email = $1 AND i.accepted_at IS NULL AND e.state = 'gathering'",
+    )
+    .bind(email)
+    .fetch_all(&mut **tx)
+    .await?;
+    for id in &ids {
+        add_member(&mut **tx, *id, user_id, now).await?;
+    }
+    sqlx::query("UPDATE exchange_invites SET accepted_at = $2 WHERE email = $1 AND accepted_at IS NULL")
+        .bind(email)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(ids)
+}
+
+/// How many addresses a member invited since `since` (for the daily limit).
+pub async fn invites_sent_since<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM exchange_invites WHERE invited_by = $1 AND created_at >= $2")
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(ex)
+        .await
+}
+
+pub async fn add_exclusion<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+    receiver: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO exchange_exclusions (exchange_id, giver_id, receiver_id) VALUES ($1, $2, $3)
+         ON CONFLICT (exchange_id, giver_id, receiver_id) DO NOTHING",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .bind(receiver)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn exclusions<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT giver_id, receiver_id FROM exchange_exclusions WHERE exchange_id = $1 ORDER BY giver_id, receiver_id",
+    )
+    .bind(exchange_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Moves a gathering exchange to drawn. Of two concurrent draws exactly one gets `true`.
+pub async fn mark_drawn(tx: &mut crate::db::Tx, exchange_id: i64, reveal_at: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE exchanges SET state = 'drawn', reveal_at = $2 WHERE id = $1 AND state = 'gathering'")
+        .bind(exchange_id)
+        .bind(reveal_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn insert_assignment(
+    tx: &mut crate::db::Tx,
+    exchange_id: i64,
+    giver: i64,
+    receiver: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO exchange_assignments (exchange_id, giver_id, receiver_id) VALUES ($1, $2, $3)")
+        .bind(exchange_id)
+        .bind(giver)
+        .bind(receiver)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The recipient of `giver` (id, name): the one pair a giver may know before the reveal.
+pub async fn recipient_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, String)>(
+        "SELECT u.id, u.display_name FROM exchange_assignments a JOIN users u ON u.id = a.receiver_id
+         WHERE a.exchange_id = $1 AND a.giver_id = $2",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .fetch_optional(ex)
+    .await
+}
+
+/// After the reveal only: who gave to `receiver` (id, name).
+pub async fn giver_of_after_reveal<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    receiver: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, String)>(
+        "SELECT u.id, u.display_name FROM exchange_assignments a JOIN users u ON u.id = a.giver_id
+         JOIN exchanges e ON e.id = a.exchange_id
+         WHERE a.exchange_id = $1 AND a.receiver_id = $2 AND e.state = 'revealed'",
+    )
+    .bind(exchange_id)
+    .bind(receiver)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Saves a giver's gift while the exchange is drawn (not after the reveal). Returns whether saved.
+pub async fn save_gift<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+    emoji: &str,
+    message: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO exchange_gifts (exchange_id, giver_id, emoji, message, updated_at)
+         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM exchanges WHERE id = $1 AND state = 'drawn')
+         ON CONFLICT (exchange_id, giver_id) DO UPDATE SET emoji = excluded.emoji, message = excluded.message, updated_at = excluded.updated_at",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .bind(emoji)
+    .bind(message)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The gift `giver` chose (emoji, message).
+pub async fn gift_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (String, String)>(
+        "SELECT emoji, message FROM exchange_gifts WHERE exchange_id = $1 AND giver_id = $2",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Moves a drawn exchange to revealed; true only for the one call that did it.
+pub async fn mark_revealed(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE exchanges SET state = 'revealed' WHERE id = $1 AND state = 'drawn'")
+        .bind(exchange_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// After the reveal only: givers who gave nothing (id, name), with their boo counts.
+pub async fn grinches<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT u.id, u.display_name,
+                (SELECT COUNT(*) FROM exchange_boos b WHERE b.exchange_id = a.exchange_id AND b.grinch_id = a.giver_id)
+         FROM exchange_assignments a JOIN users u ON u.id = a.giver_id JOIN exchanges e ON e.id = a.exchange_id
+         WHERE a.exchange_id = $1 AND e.state = 'revealed'
+           AND NOT EXISTS (SELECT 1 FROM exchange_gifts g WHERE g.exchange_id = a.exchange_id AND g.giver_id = a.giver_id)
+         ORDER BY u.display_name, u.id",
+    )
+    .bind(exchange_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// One boo per member per grinch; returns whether this one counted.
+pub async fn boo<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    grinch: i64,
+    booer: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO exchange_boos (exchange_id, grinch_id, booer_id, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (exchange_id, grinch_id, booer_id) DO NOTHING",
+    )
+    .bind(exchange_id)
+    .bind(grinch)
+    .bind(booer)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}

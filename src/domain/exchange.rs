@@ -1,0 +1,228 @@
+//! Secret Santa exchanges: states, the texts people type, invitation lists, reveal times,
+//! and emoji gifts. The draw itself is in `santa`.
+use crate::domain::email::EmailAddress;
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExchangeState {
+    /// Members are joining; the creator may invite, remove and set exclusions.
+    Gathering,
+    /// Names are drawn; givers choose their gifts until the reveal.
+    Drawn,
+    /// Presents are open.
+    Revealed,
+}
+
+impl ExchangeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gathering => "gathering",
+            Self::Drawn => "drawn",
+            Self::Revealed => "revealed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "gathering" => Some(Self::Gathering),
+            "drawn" => Some(Self::Drawn),
+            "revealed" => Some(Self::Revealed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("Please fill in {0}.")]
+    Empty(&'static str),
+    #[error("{0} can have at most {1} characters.")]
+    TooLong(&'static str, usize),
+    #[error("{0} can't contain HTML: please leave out < and >.")]
+    Markup(&'static str),
+    #[error("{0} contains characters we can't show.")]
+    Control(&'static str),
+}
+
+/// Plain text typed by a person: trimmed, bounded, no markup, no control characters
+/// (newlines allowed when `multiline`). `what` names the field in messages.
+pub fn plain_text(
+    input: &str,
+    what: &'static str,
+    max: usize,
+    required: bool,
+    multiline: bool,
+) -> Result<String, TextError> {
+    let s = input.trim();
+    if s.is_empty() && required {
+        return Err(TextError::Empty(what));
+    }
+    if s.chars().count() > max {
+        return Err(TextError::TooLong(what, max));
+    }
+    if s.contains('<') || s.contains('>') {
+        return Err(TextError::Markup(what));
+    }
+    if s.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) {
+        return Err(TextError::Control(what));
+    }
+    Ok(s.to_string())
+}
+
+pub const NAME_MAX: usize = 80;
+pub const NOTE_MAX: usize = 140;
+pub const DESCRIPTION_MAX: usize = 1000;
+pub const MESSAGE_MAX: usize = 280;
+
+/// What came of a pasted list of addresses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddressList {
+    pub valid: Vec<EmailAddress>,
+    pub duplicates: Vec<String>,
+    pub invalid: Vec<String>,
+}
+
+/// Splits pasted addresses (one per line, or separated by commas, semicolons or spaces),
+/// keeping the first of each address and reporting repeats and bad ones.
+pub fn parse_address_list(input: &str) -> AddressList {
+    let mut out = AddressList::default();
+    for piece in input.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let piece = piece.trim_matches(|c| c == '<' || c == '>');
+        match EmailAddress::parse(piece) {
+            Ok(e) if out.valid.contains(&e) => out.duplicates.push(e.to_string()),
+            Ok(e) => out.valid.push(e),
+            Err(_) => out.invalid.push(piece.chars().take(80).collect()),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RevealTimeError {
+    #[error("Please choose when the presents open.")]
+    Missing,
+    #[error("The reveal time must be in the future.")]
+    InThePast,
+    #[error("The reveal time can be at most a year ahead.")]
+    TooFar,
+    #[error("That time does not exist in your time zone (the clocks skip it); please pick another.")]
+    Nonexistent,
+}
+
+pub const REVEAL_MAX_AHEAD_SECS: i64 = 366 * 24 * 3600;
+
+/// Checks a reveal time (unix seconds) against now.
+pub fn check_reveal_at(reveal_at: i64, now: i64) -> Result<i64, RevealTimeError> {
+    if reveal_at <= now {
+        Err(RevealTimeError::InThePast)
+    } else if reveal_at > now + REVEAL_MAX_AHEAD_SECS {
+        Err(RevealTimeError::TooFar)
+    } else {
+        Ok(reveal_at)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmojiError {
+    #[error("Please pick an emoji for your gift.")]
+    Empty,
+    #[error("A gift is exactly one emoji: pick one from the list.")]
+    NotOneEmoji,
+}
+
+/// Exactly one emoji (one grapheme that Unicode lists as an emoji, skin tones included).
+pub fn parse_gift_emoji(input: &str) -> Result<String, EmojiError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(EmojiError::Empty);
+    }
+    if s.graphemes(true).count() != 1 {
+        return Err(EmojiError::NotOneEmoji);
+    }
+    let known = emojis::get(s).is_some() || emojis::get(&format!("{s}\u{fe0f}")).is_some();
+    if !known {
+        return Err(EmojiError::NotOneEmoji);
+    }
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::{prop_assert, proptest};
+
+    #[test]
+    fn pasted_addresses_are_split_deduplicated_and_checked() {
+        let l =
+            parse_address_list("ann@example.com, bob@example.com\nANN@example.com;not-an-address  <cy@example.org>");
+        let valid: Vec<&str> = l.valid.iter().map(|e| e.as_str()).collect();
+        assert_eq!(valid, ["ann@example.com", "bob@example.com", "cy@example.org"]);
+        assert_eq!(l.duplicates, ["ann@example.com"]);
+        assert_eq!(l.invalid, ["not-an-address"]);
+    }
+
+    #[test]
+    fn texts_refuse_markup_and_overlong_input() {
+        assert_eq!(plain_text("  Office party ", "The name", 80, true, false).as_deref(), Ok("Office party"));
+        assert_eq!(plain_text("", "The name", 80, true, false), Err(TextError::Empty("The name")));
+        assert_eq!(
+            plain_text("<script>alert(1)</script>", "The message", 280, true, true),
+            Err(TextError::Markup("The message"))
+        );
+        assert_eq!(
+            plain_text(&"x".repeat(281), "The message", 280, true, true),
+            Err(TextError::TooLong("The message", 280))
+        );
+        assert!(plain_text("line one\nline two", "The message", 280, true, true).is_ok());
+        assert!(plain_text("line one\nline two", "The name", 80, true, false).is_err());
+    }
+
+    #[test]
+    fn a_gift_is_exactly_one_emoji() {
+        assert_eq!(parse_gift_emoji("🎁").as_deref(), Ok("🎁"));
+        assert!(parse_gift_emoji("👍🏽").is_ok(), "skin tones are one emoji");
+        assert!(parse_gift_emoji("👨‍👩‍👧").is_ok(), "a ZWJ family is one emoji");
+        assert!(parse_gift_emoji("❤").is_ok(), "text-style heart");
+        assert_eq!(parse_gift_emoji(""), Err(EmojiError::Empty));
+        assert_eq!(parse_gift_emoji("🎁🎄"), Err(EmojiError::NotOneEmoji));
+        assert_eq!(parse_gift_emoji("a"), Err(EmojiError::NotOneEmoji));
+        assert_eq!(parse_gift_emoji("socks"), Err(EmojiError::NotOneEmoji));
+        assert_eq!(parse_gift_emoji("<b>"), Err(EmojiError::NotOneEmoji));
+    }
+
+    #[test]
+    fn reveal_times_are_in_the_coming_year() {
+        assert_eq!(check_reveal_at(100, 100), Err(RevealTimeError::InThePast));
+        assert_eq!(check_reveal_at(101, 100), Ok(101));
+        assert_eq!(check_reveal_at(100 + REVEAL_MAX_AHEAD_SECS + 1, 100), Err(RevealTimeError::TooFar));
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for s in [ExchangeState::Gathering, ExchangeState::Drawn, ExchangeState::Revealed] {
+            assert_eq!(ExchangeState::parse(s.as_str()), Some(s));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_texts_never_contain_markup(s in ".{0,300}") {
+            if let Ok(t) = plain_text(&s, "x", 280, false, true) {
+                prop_assert!(!t.contains('<') && !t.contains('>'));
+                prop_assert!(t.chars().count() <= 280);
+            }
+        }
+
+        #[test]
+        fn every_valid_address_appears_once(list in proptest::collection::vec("[a-c]{1,2}@ex\\.com", 0..20)) {
+            let l = parse_address_list(&list.join(","));
+            let mut v: Vec<_> = l.valid.iter().map(|e| e.as_str().to_string()).collect();
+            let n = v.len();
+            v.sort();
+            v.dedup();
+            prop_assert!(v.len() == n);
+            prop_assert!(l.valid.len() + l.duplicates.len() == list.len());
+        }
+    }
+}

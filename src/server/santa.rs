@@ -1,0 +1,388 @@
+//! Secret Santa services. Authorization lives here: members see their exchange, only the
+//! creator manages it, and before the reveal a giver learns only their own recipient.
+use super::accounts::new_link;
+use super::state::AppState;
+use crate::api::error::AppError;
+use crate::api::santa::*;
+use crate::db::{self, santa::Exchange, users::User};
+use crate::domain::exchange::{self, check_reveal_at, parse_address_list, parse_gift_emoji, plain_text, ExchangeState};
+use crate::domain::jobs::{reveal_key, JobKind};
+use crate::domain::links::LinkPurpose;
+use crate::domain::outbox::OutboxMessage;
+use crate::domain::santa::{self as draw_rules, DrawError, Rules};
+use crate::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use chrono_tz::Tz;
+use rand::SeedableRng;
+
+/// Emailed exchange links stay valid for three days (then: log in, land on the page).
+const EXCHANGE_LINK_SECS: i64 = 3 * 24 * 3600;
+/// Addresses a member may invite per day.
+const INVITES_PER_DAY: i64 = 100;
+
+fn tz_of(user: &User) -> Tz {
+    parse_time_zone(&user.time_zone).unwrap_or(chrono_tz::UTC)
+}
+
+fn invalid(field: &str, e: impl ToString) -> AppError {
+    AppError::invalid(field, e)
+}
+
+/// The exchange, if the user is a member (else `NotFound`: non-members learn nothing).
+async fn member_exchange(state: &AppState, user: &User, id: i64) -> Result<Exchange, AppError> {
+    let ex = db::santa::get(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    if !db::santa::is_member(&state.db.pool, id, user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(ex)
+}
+
+async fn creator_exchange(state: &AppState, user: &User, id: i64) -> Result<Exchange, AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    if ex.creator_id != user.id {
+        return Err(AppError::Forbidden);
+    }
+    Ok(ex)
+}
+
+fn must_be_gathering(ex: &Exchange) -> Result<(), AppError> {
+    match ex.state {
+        ExchangeState::Gathering => Ok(()),
+        _ => Err(AppError::Conflict("The names have already been drawn: the members can't change any more.".into())),
+    }
+}
+
+pub async fn my_exchanges(state: &AppState, user: &User) -> Result<Vec<ExchangeSummary>, AppError> {
+    Ok(db::santa::of_member(&state.db.pool, user.id)
+        .await?
+        .into_iter()
+        .map(|e| ExchangeSummary { id: e.id, name: e.name, state: e.state })
+        .collect())
+}
+
+pub async fn create(state: &AppState, user: &User, name: &str, note: &str, description: &str) -> Result<i64, AppError> {
+    let name = plain_text(name, "The name", exchange::NAME_MAX, true, false).map_err(|e| invalid("name", e))?;
+    let note = plain_text(note, "The spending note", exchange::NOTE_MAX, false, false)
+        .map_err(|e| invalid("spending_note", e))?;
+    let description = plain_text(description, "The description", exchange::DESCRIPTION_MAX, false, true)
+        .map_err(|e| invalid("description", e))?;
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    let id = db::santa::create(&mut *tx, user.id, &name, &note, &description, now).await?;
+    db::santa::add_member(&mut *tx, id, user.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(exchange_id = id, "exchange created");
+    Ok(id)
+}
+
+pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView, AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    let pool = &state.db.pool;
+    let members = db::santa::members(pool, id).await?;
+    let name_of = |uid: i64| {
+        members.iter().find(|(m, _)| *m == uid).map(|(_, n)| n.clone()).unwrap_or_else(|| "a former member".into())
+    };
+    let is_creator = ex.creator_id == user.id;
+    let (pending_invites, exclusions) = if is_creator {
+        let ex_pairs = db::santa::exclusions(pool, id).await?;
+        (
+            db::santa::pending_invites(pool, id).await?,
+            ex_pairs.into_iter().map(|(g, r)| (name_of(g), name_of(r))).collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let my_recipient = db::santa::recipient_of(pool, id, user.id).await?.map(|(_, n)| n);
+    let my_gift_chosen = db::santa::gift_of(pool, id, user.id).await?.is_some();
+    Ok(ExchangeView {
+        id,
+        creator_id: ex.creator_id,
+        creator_name: name_of(ex.creator_id),
+        name: ex.name,
+        spending_note: ex.spending_note,
+        description: ex.description,
+        state: ex.state,
+        is_creator,
+        members: members.iter().map(|(id, name)| MemberView { id: *id, name: name.clone() }).collect(),
+        pending_invites,
+        exclusions,
+        reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))),
+        viewer_time_zone: user.time_zone.clone(),
+        my_recipient,
+        my_gift_chosen,
+    })
+}
+
+pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> Result<InviteReport, AppError> {
+    let ex = creator_exchange(state, user, id).await?;
+    must_be_gathering(&ex)?;
+    let list = parse_address_list(addresses);
+    if list.valid.is_empty() && list.invalid.is_empty() {
+        return Err(invalid("addresses", "Please paste at least one email address."));
+    }
+    let mut report = InviteReport { duplicates: list.duplicates, invalid: list.invalid, ..Default::default() };
+    if list.valid.is_empty() {
+        return Ok(report);
+    }
+    let now = db::now();
+    let sent_today = db::santa::invites_sent_since(&state.db.pool, user.id, now - 24 * 3600).await?;
+    if sent_today + list.valid.len() as i64 > INVITES_PER_DAY {
+        return Err(AppError::TooManyRequests("You are sending too many invitations; try again tomorrow.".into()));
+    }
+    let mut tx = state.db.begin_write().await?;
+    for email in list.valid {
+        let target = format!("/santa/{id}");
+        match db::users::by_email(&mut *tx, email.as_str()).await? {
+            Some(invitee) => {
+                // Recorded as an invite too, for the daily limit; accepted at once.
+                db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await?;
+                sqlx::query("UPDATE exchange_invites SET accepted_at = $3 WHERE exchange_id = $1 AND email = $2")
+                    .bind(id)
+                    .bind(email.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                if db::santa::add_member(&mut *tx, id, invitee.id, now).await? {
+                    let token = new_link(&mut tx, invitee.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS).await?;
+                    let msg = OutboxMessage::SantaInvite { user_id: invitee.id, exchange_id: id, token };
+                    db::outbox::enqueue(&mut *tx, &invitee.email, &msg, now).await?;
+                    report.added.push(email.to_string());
+                } else {
+                    report.already.push(email.to_string());
+                }
+            }
+            None => {
+                if db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await? {
+                    let msg = OutboxMessage::SantaInviteNewcomer { email: email.to_string(), exchange_id: id };
+                    db::outbox::enqueue(&mut *tx, email.as_str(), &msg, now).await?;
+                    report.invited.push(email.to_string());
+                } else {
+                    report.already.push(email.to_string());
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    state.worker_wake.notify_one();
+    Ok(report)
+}
+
+pub async fn remove_member(state: &AppState, user: &User, id: i64, member_id: i64) -> Result<(), AppError> {
+    let ex = creator_exchange(state, user, id).await?;
+    must_be_gathering(&ex)?;
+    if member_id == user.id {
+        return Err(AppError::Conflict("You created this exchange, so you stay in it.".into()));
+    }
+    if !db::santa::remove_member(&state.db.pool, id, member_id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn add_exclusion(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    giver: i64,
+    receiver: i64,
+    both: bool,
+) -> Result<(), AppError> {
+    let ex = creator_exchange(state, user, id).await?;
+    must_be_gathering(&ex)?;
+    if giver == receiver {
+        return Err(invalid("receiver_id", "Pick two different members."));
+    }
+    let pool = &state.db.pool;
+    if !db::santa::is_member(pool, id, giver).await? || !db::santa::is_member(pool, id, receiver).await? {
+        return Err(invalid("giver_id", "Both people must be members of this exchange."));
+    }
+    let mut tx = state.db.begin_write().await?;
+    db::santa::add_exclusion(&mut *tx, id, giver, receiver).await?;
+    if both {
+        db::santa::add_exclusion(&mut *tx, id, receiver, giver).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Parses the creator's local reveal time into UTC seconds.
+fn parse_reveal(input: &str, tz: Tz, now: i64) -> Result<i64, AppError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(invalid("reveal_at", exchange::RevealTimeError::Missing));
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| invalid("reveal_at", "Please give the reveal as a date and a time."))?;
+    let utc = local_to_utc(tz, local).ok_or_else(|| invalid("reveal_at", exchange::RevealTimeError::Nonexistent))?;
+    check_reveal_at(utc, now).map_err(|e| invalid("reveal_at", e))
+}
+
+pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Result<(), AppError> {
+    let ex = creator_exchange(state, user, id).await?;
+    must_be_gathering(&ex)?;
+    let now = db::now();
+    let reveal_at = parse_reveal(reveal_at, tz_of(user), now)?;
+    let mut tx = state.db.begin_write().await?;
+    // The conditional state change makes concurrent draws produce one draw.
+    if !db::santa::mark_drawn(&mut tx, id, reveal_at).await? {
+        return Err(AppError::Conflict("The names have already been drawn.".into()));
+    }
+    let members = db::santa::members(&mut *tx, id).await?;
+    if members.len() < draw_rules::MIN_MEMBERS {
+        return Err(AppError::Conflict(format!(
+            "A draw needs at least {} members; this exchange has {}. Invite more people first.",
+            draw_rules::MIN_MEMBERS,
+            members.len()
+        )));
+    }
+    let index_of = |uid: i64| members.iter().position(|(m, _)| *m == uid);
+    let mut rules = Rules::new();
+    for (g, r) in db::santa::exclusions(&mut *tx, id).await? {
+        if let (Some(g), Some(r)) = (index_of(g), index_of(r)) {
+            rules.forbid(g, r);
+        }
+    }
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    let assignment = draw_rules::draw(members.len(), &rules, &mut rng).map_err(|e| match e {
+        DrawError::TooFewMembers => AppError::Conflict("A draw needs at least 3 members.".into()),
+        DrawError::OverConstrained(i) => AppError::Conflict(format!(
+            "The exclusions leave {} without anyone to give to or receive from. Remove an exclusion and draw again.",
+            members[i].1
+        )),
+    })?;
+    for (g, &r) in assignment.receiver_of.iter().enumerate() {
+        db::santa::insert_assignment(&mut tx, id, members[g].0, members[r].0).await?;
+    }
+    let payload = format!("{{\"exchange_id\":{id}}}");
+    db::jobs::schedule(&mut *tx, &reveal_key(id), JobKind::Reveal, &payload, reveal_at).await?;
+    for (giver, _) in &members {
+        let Some(u) = db::users::by_id(&mut *tx, *giver).await? else { continue };
+        let token =
+            new_link(&mut tx, u.id, LinkPurpose::SignIn, &format!("/santa/{id}/gift"), EXCHANGE_LINK_SECS).await?;
+        db::outbox::enqueue(
+            &mut *tx,
+            &u.email,
+            &OutboxMessage::GiftingToDo { user_id: u.id, exchange_id: id, token },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.worker_wake.notify_one();
+    // Info logs name the exchange, never a pair.
+    tracing::info!(exchange_id = id, members = members.len(), "names drawn");
+    Ok(())
+}
+
+async fn own_recipient(state: &AppState, user: &User, id: i64) -> Result<(Exchange, String), AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    let (_, name) = db::santa::recipient_of(&state.db.pool, id, user.id)
+        .await?
+        .ok_or_else(|| AppError::Conflict("The names have not been drawn yet.".into()))?;
+    Ok((ex, name))
+}
+
+pub async fn gift_view(state: &AppState, user: &User, id: i64) -> Result<GiftView, AppError> {
+    let (ex, recipient_name) = own_recipient(state, user, id).await?;
+    let (emoji, message) = db::santa::gift_of(&state.db.pool, id, user.id).await?.unwrap_or_default();
+    Ok(GiftView {
+        exchange_id: id,
+        exchange_name: ex.name,
+        recipient_name,
+        emoji,
+        message,
+        reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default(),
+        can_edit: ex.state == ExchangeState::Drawn,
+    })
+}
+
+pub async fn give_gift(state: &AppState, user: &User, id: i64, emoji: &str, message: &str) -> Result<(), AppError> {
+    let (ex, _) = own_recipient(state, user, id).await?;
+    if ex.state != ExchangeState::Drawn {
+        return Err(AppError::Conflict("The presents are already open: gifts can't change any more.".into()));
+    }
+    let emoji = parse_gift_emoji(emoji).map_err(|e| invalid("emoji", e))?;
+    let message =
+        plain_text(message, "The message", exchange::MESSAGE_MAX, true, true).map_err(|e| invalid("message", e))?;
+    if !db::santa::save_gift(&state.db.pool, id, user.id, &emoji, &message, db::now()).await? {
+        return Err(AppError::Conflict("The presents are already open: gifts can't change any more.".into()));
+    }
+    Ok(())
+}
+
+pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<PresentView, AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    let present = match ex.state {
+        ExchangeState::Revealed => match db::santa::giver_of_after_reveal(&state.db.pool, id, user.id).await? {
+            Some((giver_id, giver_name)) => match db::santa::gift_of(&state.db.pool, id, giver_id).await? {
+                Some((emoji, message)) => Present::Gift { emoji, message, giver_name },
+                None => Present::Coal { giver_name },
+            },
+            None => return Err(AppError::NotFound),
+        },
+        _ => Present::Wrapped { reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default() },
+    };
+    Ok(PresentView { exchange_id: id, exchange_name: ex.name, present })
+}
+
+pub async fn wall(state: &AppState, viewer: Option<&User>, id: i64) -> Result<WallView, AppError> {
+    let ex = db::santa::get(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    let revealed = ex.state == ExchangeState::Revealed;
+    let grinches = if revealed {
+        db::santa::grinches(&state.db.pool, id)
+            .await?
+            .into_iter()
+            .map(|(id, name, boos)| GrinchView { id, name, boos })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_boo = match viewer {
+        Some(u) => revealed && db::santa::is_member(&state.db.pool, id, u.id).await?,
+        None => false,
+    };
+    Ok(WallView { exchange_id: id, exchange_name: ex.name, revealed, grinches, can_boo })
+}
+
+pub async fn boo(state: &AppState, user: &User, id: i64, grinch: i64) -> Result<(), AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    if ex.state != ExchangeState::Revealed {
+        return Err(AppError::Conflict("Grinches are only known after the reveal.".into()));
+    }
+    let is_grinch = db::santa::grinches(&state.db.pool, id).await?.iter().any(|(g, _, _)| *g == grinch);
+    if !is_grinch {
+        return Err(invalid("grinch_id", "Only givers who gave nothing can be booed."));
+    }
+    if !db::santa::boo(&state.db.pool, id, grinch, user.id, db::now()).await? {
+        return Err(AppError::Conflict("You already booed this grinch.".into()));
+    }
+    Ok(())
+}
+
+/// The timed reveal: opens the exchange once (whoever runs it first) and mails every member.
+pub async fn reveal(state: &AppState, exchange_id: i64) -> anyhow::Result<()> {
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    if !db::santa::mark_revealed(&mut tx, exchange_id).await? {
+        tracing::info!(exchange_id, "reveal skipped: not in the drawn state");
+        return Ok(());
+    }
+    for (uid, _) in db::santa::members(&mut *tx, exchange_id).await? {
+        let Some(u) = db::users::by_id(&mut *tx, uid).await? else { continue };
+        let target = format!("/santa/{exchange_id}/present");
+        let token = new_link(&mut tx, u.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating a link: {e}"))?;
+        db::outbox::enqueue(
+            &mut *tx,
+            &u.email,
+            &OutboxMessage::PresentReady { user_id: u.id, exchange_id, token },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.worker_wake.notify_one();
+    tracing::info!(exchange_id, "exchange revealed");
+    Ok(())
+}

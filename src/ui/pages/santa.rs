@@ -1,0 +1,564 @@
+//! Secret Santa pages: my exchanges, one exchange, my gift, my present, the wall of shame.
+use crate::api::error::AppError;
+use crate::api::santa::*;
+use crate::domain::exchange::ExchangeState;
+use crate::ui::components::form::{Field, FormError, Submit};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_params_map};
+
+fn exchange_id() -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+/// What a page shows instead of its content when loading it failed.
+#[component]
+fn Problem(error: AppError) -> impl IntoView {
+    let location = use_location();
+    let next = move || format!("/login?next={}", location.pathname.get());
+    match error {
+        AppError::Unauthorized => view! {
+            <section class="card narrow">
+                <h1>"Please log in"</h1>
+                <p>"Log in to see this page; we will bring you straight back."</p>
+                <p class="actions"><a class="button primary" href=next>"Log in"</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::NotFound => view! {
+            <section class="card narrow">
+                <h1>"Not found"</h1>
+                <p>"This exchange does not exist, or you are not one of its members."</p>
+                <p><A href="/santa">"Back to my exchanges"</A></p>
+            </section>
+        }
+        .into_any(),
+        other => view! { <p class="card form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+fn state_label(s: ExchangeState) -> &'static str {
+    match s {
+        ExchangeState::Gathering => "Gathering members",
+        ExchangeState::Drawn => "Names drawn",
+        ExchangeState::Revealed => "Revealed",
+    }
+}
+
+#[component]
+pub fn SantaPage() -> impl IntoView {
+    let create = ServerAction::<CreateExchange>::new();
+    let error = action_error(create);
+    let list = Resource::new(|| (), |_| my_exchanges());
+    view! {
+        <Title text="Secret Santa · Hearth" />
+        <h1>"Secret Santa"</h1>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your exchanges…"</p> }>
+            {move || {
+                list.get()
+                    .map(|r| match r {
+                        Ok(items) if items.is_empty() => view! {
+                            <section class="card empty-state">
+                                <p class="big-icon" aria-hidden="true">"🎁"</p>
+                                <p>"No exchange yet. Start one below and invite your friends by email."</p>
+                            </section>
+                        }
+                        .into_any(),
+                        Ok(items) => view! {
+                            <ul class="tiles">
+                                {items
+                                    .into_iter()
+                                    .map(|e| view! {
+                                        <li>
+                                            <A href=format!("/santa/{}", e.id)>
+                                                <strong>{e.name}</strong>
+                                                <span>{state_label(e.state)}</span>
+                                            </A>
+                                        </li>
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+        <section class="card">
+            <h2>"Start an exchange"</h2>
+            <ActionForm action=create>
+                <FormError error />
+                <Field label="Name" name="name" hint="For example: Office party 2026" error />
+                <Field label="Spending note (optional)" name="spending_note" required=false hint="For example: about 10 euros, or: homemade only" error />
+                <div class="field">
+                    <label for="f-description">"Description (optional)"</label>
+                    <textarea id="f-description" name="description" rows="3" maxlength="1000"></textarea>
+                </div>
+                <Submit label="Create the exchange" busy_label="Creating…" pending=create.pending() />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn ExchangePage() -> impl IntoView {
+    let id = exchange_id();
+    let invite = ServerAction::<InviteToExchange>::new();
+    let exclude = ServerAction::<AddExclusion>::new();
+    let draw = ServerAction::<DrawNames>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let data = Resource::new(
+        move || {
+            (id.get(), invite.version().get(), exclude.version().get(), draw.version().get(), remove.version().get())
+        },
+        |(id, ..)| get_exchange(id),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the exchange…"</p> }>
+            {move || {
+                data.get()
+                    .map(|r| match r {
+                        Ok(x) => view! { <ExchangeDetails x invite exclude draw remove /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ExchangeDetails(
+    x: ExchangeView,
+    invite: ServerAction<InviteToExchange>,
+    exclude: ServerAction<AddExclusion>,
+    draw: ServerAction<DrawNames>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let id = x.id;
+    let gathering = x.state == ExchangeState::Gathering;
+    let manage = x.is_creator && gathering;
+    let creator_id = x.creator_id;
+    let next_step = match (x.state, &x.my_recipient, x.my_gift_chosen) {
+        (ExchangeState::Gathering, _, _) if x.is_creator => {
+            "Invite everyone, add exclusions if needed, then draw the names.".to_string()
+        }
+        (ExchangeState::Gathering, _, _) => {
+            format!("Waiting for {} to draw the names. You will get an email.", x.creator_name)
+        }
+        (ExchangeState::Drawn, Some(r), false) => format!("You are giving to {r}. Pick their gift before the reveal!"),
+        (ExchangeState::Drawn, Some(r), true) => {
+            format!("Your gift for {r} is ready. You can still change it until the reveal.")
+        }
+        (ExchangeState::Drawn, None, _) => "The names are drawn.".to_string(),
+        (ExchangeState::Revealed, _, _) => "The presents are open!".to_string(),
+    };
+    view! {
+        <Title text=format!("{} · Secret Santa · Hearth", x.name) />
+        <section class="card">
+            <h1>{x.name.clone()}</h1>
+            <p class="state">{state_label(x.state)}</p>
+            {(!x.spending_note.is_empty()).then(|| view! { <p>"Spending: " {x.spending_note.clone()}</p> })}
+            {(!x.description.is_empty()).then(|| view! { <p class="description">{x.description.clone()}</p> })}
+            {x.reveal_at.clone().map(|t| view! { <p>"Presents open " <strong>{t}</strong> " (" {x.viewer_time_zone.clone()} ")"</p> })}
+            <p class="next-step" role="status">{next_step}</p>
+            <p class="actions">
+                {(x.state == ExchangeState::Drawn && x.my_recipient.is_some())
+                    .then(|| view! { <A href=format!("/santa/{id}/gift") attr:class="button primary">"My gift"</A> })}
+                {(x.state == ExchangeState::Revealed)
+                    .then(|| view! { <A href=format!("/santa/{id}/present") attr:class="button primary">"Open my present"</A> })}
+                {(x.state == ExchangeState::Revealed)
+                    .then(|| view! { <A href=format!("/santa/{id}/shame") attr:class="button">"Wall of shame"</A> })}
+            </p>
+        </section>
+        <section class="card">
+            <h2>{format!("Members ({})", x.members.len())}</h2>
+            <ul class="members">
+                {x.members
+                    .iter()
+                    .map(|m| {
+                        let mid = m.id;
+                        let remove_label = format!("Remove {}", m.name);
+                        let is_creator_row = mid == creator_id;
+                        view! {
+                            <li>
+                                <span>{m.name.clone()}</span>
+                                {(manage && !is_creator_row)
+                                    .then(|| view! {
+                                        <ActionForm action=remove>
+                                            <input type="hidden" name="id" value=id />
+                                            <input type="hidden" name="member_id" value=mid />
+                                            <button type="submit" class="button small" aria-label=remove_label>"Remove"</button>
+                                        </ActionForm>
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {(!x.pending_invites.is_empty()).then(|| view! {
+                <p class="hint">"Invited, not joined yet: " {x.pending_invites.join(", ")}</p>
+            })}
+            {manage.then(|| view! { <FormError error=action_error(remove) /> })}
+        </section>
+        {manage.then(|| view! { <InviteForm id invite /> })}
+        {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
+        {manage.then(|| view! { <DrawForm id count=x.members.len() draw /> })}
+    }
+}
+
+#[component]
+fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView {
+    let error = action_error(invite);
+    let report = move || invite.value().get().and_then(|r| r.ok());
+    view! {
+        <section class="card">
+            <h2>"Invite people"</h2>
+            <ActionForm action=invite>
+                <FormError error />
+                <input type="hidden" name="id" value=id />
+                <div class="field">
+                    <label for="f-addresses">"Email addresses"</label>
+                    <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint"></textarea>
+                    <p class="hint" id="f-addresses-hint">"One per line, or separated by commas. People without an account get a link to join."</p>
+                </div>
+                <Submit label="Send invitations" busy_label="Sending…" pending=invite.pending() />
+            </ActionForm>
+            {move || report().map(|r| view! {
+                <div class="report" role="status">
+                    {(!r.added.is_empty()).then(|| view! { <p>"Added: " {r.added.join(", ")}</p> })}
+                    {(!r.invited.is_empty()).then(|| view! { <p>"Invited to join Hearth: " {r.invited.join(", ")}</p> })}
+                    {(!r.already.is_empty()).then(|| view! { <p>"Already in or invited: " {r.already.join(", ")}</p> })}
+                    {(!r.duplicates.is_empty()).then(|| view! { <p>"Listed twice (invited once): " {r.duplicates.join(", ")}</p> })}
+                    {(!r.invalid.is_empty()).then(|| view! { <p class="form-error">"Not email addresses, skipped: " {r.invalid.join(", ")}</p> })}
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ExclusionForm(
+    id: i64,
+    members: Vec<MemberView>,
+    exclusions: Vec<(String, String)>,
+    exclude: ServerAction<AddExclusion>,
+) -> impl IntoView {
+    let error = action_error(exclude);
+    let options = move || members.iter().map(|m| view! { <option value=m.id>{m.name.clone()}</option> }).collect_view();
+    view! {
+        <section class="card">
+            <h2>"Exclusions"</h2>
+            {if exclusions.is_empty() {
+                view! { <p class="hint">"No exclusions: anyone may draw anyone."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>{exclusions.into_iter().map(|(g, r)| view! { <li>{format!("{g} must not draw {r}")}</li> }).collect_view()}</ul>
+                }
+                .into_any()
+            }}
+            <ActionForm action=exclude>
+                <FormError error />
+                <input type="hidden" name="id" value=id />
+                <div class="field">
+                    <label for="f-giver">"This member"</label>
+                    <select id="f-giver" name="giver_id">{options.clone()}</select>
+                </div>
+                <div class="field">
+                    <label for="f-receiver">"must not draw"</label>
+                    <select id="f-receiver" name="receiver_id">{options}</select>
+                </div>
+                <div class="field check">
+                    <input type="checkbox" id="f-both" name="both" value="yes" />
+                    <label for="f-both">"Both ways (a couple, a household)"</label>
+                </div>
+                <Submit label="Add the exclusion" busy_label="Adding…" pending=exclude.pending() />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn DrawForm(id: i64, count: usize, draw: ServerAction<DrawNames>) -> impl IntoView {
+    let error = action_error(draw);
+    view! {
+        <section class="card">
+            <h2>"Draw the names"</h2>
+            <p class="hint">
+                {if count < 3 { format!("You need at least 3 members; you have {count}.") } else { format!("{count} members are ready.") }}
+                " After the draw nobody can join or leave."
+            </p>
+            <ActionForm action=draw>
+                <FormError error />
+                <input type="hidden" name="id" value=id />
+                <Field label="Presents open on" name="reveal_at" kind="datetime-local" hint="In your time zone." error />
+                <Submit label="Draw the names" busy_label="Drawing…" pending=draw.pending() />
+            </ActionForm>
+        </section>
+    }
+}
+
+/// A curated set for the picker: (emoji, words to search by).
+const GIFTS: &[(&str, &str)] = &[
+    ("🎁", "gift present box"),
+    ("🧸", "teddy bear toy"),
+    ("🍫", "chocolate sweet"),
+    ("🍪", "cookie biscuit"),
+    ("☕", "coffee hot drink"),
+    ("🍵", "tea"),
+    ("🍷", "wine"),
+    ("🍾", "champagne bottle"),
+    ("🧦", "socks warm"),
+    ("🧣", "scarf warm"),
+    ("🧤", "gloves"),
+    ("🕯️", "candle"),
+    ("📚", "books reading"),
+    ("🎧", "headphones music"),
+    ("🎮", "game console video"),
+    ("🧩", "puzzle jigsaw"),
+    ("🪴", "plant pot"),
+    ("💐", "flowers bouquet"),
+    ("🌵", "cactus plant"),
+    ("🍰", "cake"),
+    ("🎨", "art paint"),
+    ("📷", "camera photo"),
+    ("⌚", "watch time"),
+    ("💍", "ring jewel"),
+    ("🎟️", "ticket show"),
+    ("✈️", "travel plane trip"),
+    ("🚲", "bike bicycle"),
+    ("⛸️", "ice skate"),
+    ("🎸", "guitar music"),
+    ("🪁", "kite"),
+    ("🧁", "cupcake"),
+    ("🍩", "doughnut donut"),
+    ("🎄", "christmas tree"),
+    ("⛄", "snowman winter"),
+    ("🦄", "unicorn magic"),
+    ("🐶", "dog puppy"),
+    ("🐱", "cat kitten"),
+    ("🌟", "star shine"),
+    ("❤️", "heart love"),
+    ("🍕", "pizza"),
+];
+
+#[component]
+pub fn GiftPage() -> impl IntoView {
+    let id = exchange_id();
+    let save = ServerAction::<GiveGift>::new();
+    let data = Resource::new(move || (id.get(), save.version().get()), |(id, _)| get_gift(id));
+    view! {
+        <Title text="My gift · Secret Santa · Hearth" />
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                data.get()
+                    .map(|r| match r {
+                        Ok(g) => view! { <GiftForm g save /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn GiftForm(g: GiftView, save: ServerAction<GiveGift>) -> impl IntoView {
+    let error = action_error(save);
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let filter = RwSignal::new(String::new());
+    let current = g.emoji.clone();
+    view! {
+        <section class="card">
+            <p class="hint"><A href=format!("/santa/{}", g.exchange_id)>{g.exchange_name.clone()}</A></p>
+            <h1>{format!("Your gift for {}", g.recipient_name)}</h1>
+            <p>"Presents open " <strong>{g.reveal_at.clone()}</strong> ". Keep it secret!"</p>
+            {move || saved().then(|| view! { <p class="notice" role="status">"Saved. You can change it until the reveal."</p> })}
+            {if g.can_edit {
+                view! {
+                    <ActionForm action=save>
+                        <FormError error />
+                        <input type="hidden" name="id" value=g.exchange_id />
+                        <fieldset class="emoji-picker">
+                            <legend>"Pick an emoji"</legend>
+                            <label class="search" for="emoji-search">"Search"</label>
+                            <input
+                                id="emoji-search"
+                                type="search"
+                                placeholder="cake, socks, music…"
+                                on:input=move |ev| filter.set(event_target_value(&ev).to_lowercase())
+                            />
+                            <div class="emoji-grid">
+                                {GIFTS
+                                    .iter()
+                                    .map(|(e, words)| {
+                                        let hidden = move || {
+                                            let f = filter.get();
+                                            !f.is_empty() && !words.contains(f.trim())
+                                        };
+                                        let id = format!("emoji-{}", words.split(' ').next().unwrap_or("x"));
+                                        view! {
+                                            <span class="emoji-option" class:hidden=hidden>
+                                                <input type="radio" name="emoji" id=id.clone() value=*e checked=current == *e required />
+                                                <label for=id title=*words>
+                                                    <span aria-hidden="true">{*e}</span>
+                                                    <span class="sr-only">{words.split(' ').next().unwrap_or("")}</span>
+                                                </label>
+                                            </span>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                        </fieldset>
+                        <div class="field">
+                            <label for="f-message">"Your message"</label>
+                            <textarea id="f-message" name="message" rows="4" maxlength="280" required>{g.message.clone()}</textarea>
+                            <p class="hint">"Up to 280 characters, plain text."</p>
+                        </div>
+                        <Submit label="Save my gift" busy_label="Saving…" pending=save.pending() />
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                view! { <p>"The presents are open: your gift can't change any more."</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn PresentPage() -> impl IntoView {
+    let id = exchange_id();
+    let data = Resource::new(move || id.get(), get_present);
+    view! {
+        <Title text="My present · Secret Santa · Hearth" />
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                data.get()
+                    .map(|r| match r {
+                        Ok(p) => view! { <PresentCard p /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PresentCard(p: PresentView) -> impl IntoView {
+    let id = p.exchange_id;
+    let inside = match p.present {
+        Present::Wrapped { reveal_at } => {
+            return view! {
+                <section class="card present">
+                    <h1>"Not yet!"</h1>
+                    <p class="big-icon" aria-hidden="true">"🎁"</p>
+                    <p>"Your present opens " <strong>{reveal_at}</strong> "."</p>
+                </section>
+            }
+            .into_any()
+        }
+        Present::Gift { emoji, message, giver_name } => view! {
+            <p class="gift-emoji" role="img" aria-label="Your gift">{emoji}</p>
+            <blockquote class="gift-message">{message}</blockquote>
+            <p>"From " <strong>{giver_name}</strong></p>
+        }
+        .into_any(),
+        Present::Coal { giver_name } => view! {
+            <p class="gift-emoji" role="img" aria-label="A lump of coal">"🪨"</p>
+            <p>"A lump of coal. " <strong>{giver_name}</strong> " never chose a gift."</p>
+            <p><A href=format!("/santa/{id}/shame")>"See the wall of shame"</A></p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card present">
+            <p class="hint"><A href=format!("/santa/{id}")>{p.exchange_name}</A></p>
+            <h1>"Your present"</h1>
+            <div class="unwrap" aria-hidden="true">"🎁"</div>
+            <div class="inside">{inside}</div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn WallPage() -> impl IntoView {
+    let id = exchange_id();
+    let boo = ServerAction::<BooGrinch>::new();
+    let data = Resource::new(move || (id.get(), boo.version().get()), |(id, _)| get_wall(id));
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                data.get()
+                    .map(|r| match r {
+                        Ok(w) => view! { <Wall w boo /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Wall(w: WallView, boo: ServerAction<BooGrinch>) -> impl IntoView {
+    let error = action_error(boo);
+    let title = format!("Wall of shame · {}", w.exchange_name);
+    let description = if w.grinches.is_empty() {
+        format!("Who forgot their Secret Santa gift in {}?", w.exchange_name)
+    } else {
+        format!("{} grinch(es) gave nothing in {}.", w.grinches.len(), w.exchange_name)
+    };
+    let id = w.exchange_id;
+    view! {
+        <Title text=title.clone() />
+        <Meta name="description" content=description.clone() />
+        <Meta property="og:title" content=title.clone() />
+        <Meta property="og:description" content=description />
+        <Meta property="og:type" content="website" />
+        <section class="card">
+            <h1>"Wall of shame"</h1>
+            <p class="hint">{w.exchange_name.clone()}</p>
+            {if !w.revealed {
+                view! { <p>"The grinches will be known after the reveal."</p> }.into_any()
+            } else if w.grinches.is_empty() {
+                view! { <p role="status">"Nobody forgot: every giver gave a gift. 🎉"</p> }.into_any()
+            } else {
+                view! {
+                    <FormError error />
+                    <ul class="grinches">
+                        {w.grinches
+                            .into_iter()
+                            .map(|g| {
+                                let boo_label = format!("Boo {}", g.name);
+                                view! {
+                                <li>
+                                    <span class="grinch-name">"😈 " {g.name.clone()}</span>
+                                    <span class="boos">{format!("{} boo{}", g.boos, if g.boos == 1 { "" } else { "s" })}</span>
+                                    {w.can_boo.then(|| view! {
+                                        <ActionForm action=boo>
+                                            <input type="hidden" name="id" value=id />
+                                            <input type="hidden" name="grinch_id" value=g.id />
+                                            <button type="submit" class="button small" aria-label=boo_label>"👎 Boo"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
