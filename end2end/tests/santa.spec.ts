@@ -1,0 +1,129 @@
+import { test, expect, Browser, Page } from "@playwright/test";
+import { freshEmail, followMailLink, waitForHydration } from "./helpers";
+
+/** Saves a screenshot when HEARTH_SCREENSHOTS names a folder (for looking at the pages). */
+async function shot(page: Page, name: string) {
+  const dir = process.env.HEARTH_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}
+
+async function newPerson(browser: Browser, baseURL: string | undefined): Promise<Page> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  return context.newPage();
+}
+
+async function signUpAndVerify(page: Page, name: string, email: string): Promise<void> {
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await followMailLink(page, email, "Confirm your email for Hearth");
+  await page.getByRole("button", { name: `Continue as ${name}` }).click();
+  await expect(page.getByText(`Welcome back, ${name}.`)).toBeVisible();
+}
+
+/** The next whole minute at least 40 seconds away, as a datetime-local value in UTC (the browser's zone here). */
+function revealSoon(): string {
+  const t = new Date(Date.now() + 40_000);
+  t.setUTCSeconds(0, 0);
+  t.setUTCMinutes(t.getUTCMinutes() + 1);
+  return t.toISOString().slice(0, 16);
+}
+
+async function giveGift(page: Page, exchangePath: string, emojiName: string, message: string) {
+  await page.goto(`${exchangePath}/gift`);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: /Your gift for/ })).toBeVisible();
+  await page.getByLabel("Search").fill(emojiName);
+  await page.locator(".emoji-option:not(.hidden) label").first().click();
+  await page.getByLabel("Your message").fill(message);
+  await page.getByRole("button", { name: "Save my gift" }).click();
+  await expect(page.getByText("Saved. You can change it until the reveal.")).toBeVisible();
+  await shot(page, "gift");
+}
+
+test("three people join, draw, two give, the reveal brings gifts, coal and a public wall of shame", async ({ browser, baseURL }) => {
+  test.setTimeout(240_000);
+  const [ann, bob, dan] = [await newPerson(browser, baseURL), await newPerson(browser, baseURL), await newPerson(browser, baseURL)];
+  const annEmail = freshEmail("ann");
+  const bobEmail = freshEmail("bob");
+  const danEmail = freshEmail("dan");
+  await signUpAndVerify(ann, "Ann", annEmail);
+  await signUpAndVerify(bob, "Bob", bobEmail);
+
+  // Ann starts an exchange and invites Bob (registered) and Dan (no account yet).
+  await ann.goto("/santa");
+  await waitForHydration(ann);
+  await expect(ann.getByText("No exchange yet")).toBeVisible();
+  await ann.getByLabel("Name", { exact: true }).fill("Office party");
+  await ann.getByRole("button", { name: "Create the exchange" }).click();
+  await expect(ann.getByRole("heading", { name: "Office party" })).toBeVisible();
+  const exchangePath = new URL(ann.url()).pathname;
+  await ann.getByLabel("Email addresses").fill(`${bobEmail}\n${danEmail}, not-an-address`);
+  await ann.getByRole("button", { name: "Send invitations" }).click();
+  await expect(ann.getByText(`Added: ${bobEmail}`)).toBeVisible();
+  await expect(ann.getByText(`Invited to join Hearth: ${danEmail}`)).toBeVisible();
+  await expect(ann.getByText("Not email addresses, skipped: not-an-address")).toBeVisible();
+  await shot(ann, "exchange-gathering");
+
+  // Dan follows the invitation, signs up with the address filled in, verifies, and is in.
+  await followMailLink(dan, danEmail, "You are invited to the Secret Santa");
+  await expect(dan.getByLabel("Email")).toHaveValue(danEmail);
+  await waitForHydration(dan);
+  await dan.getByLabel("Your name").fill("Dan");
+  await dan.getByLabel("Password").fill("correct horse battery");
+  await dan.getByRole("button", { name: "Create my account" }).click();
+  await expect(dan.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await followMailLink(dan, danEmail, "Confirm your email for Hearth");
+  await dan.getByRole("button", { name: "Continue as Dan" }).click();
+  await expect(dan.getByRole("heading", { name: "Office party" })).toBeVisible();
+  await expect(dan.getByText("Members (3)")).toBeVisible();
+
+  // Ann draws, with the reveal a short time ahead.
+  await ann.reload();
+  await waitForHydration(ann);
+  await expect(ann.getByText("Members (3)")).toBeVisible();
+  await ann.getByLabel("Presents open on").fill(revealSoon());
+  await ann.getByRole("button", { name: "Draw the names" }).click();
+  await expect(ann.getByText("Names drawn")).toBeVisible();
+
+  // Ann and Bob give; Dan forgets.
+  await giveGift(ann, exchangePath, "socks", "Warm feet for winter!");
+  await giveGift(bob, exchangePath, "cake", "Something sweet.");
+
+  // The reveal happens on the clock (the background worker), then everyone opens.
+  const opened: string[] = [];
+  for (const page of [ann, bob, dan]) {
+    await expect(async () => {
+      await page.goto(`${exchangePath}/present`);
+      await expect(page.getByRole("heading", { name: "Your present" })).toBeVisible({ timeout: 2000 });
+    }).toPass({ timeout: 150_000, intervals: [3000] });
+    await expect(page.locator(".inside")).toBeVisible();
+    await page.waitForTimeout(2000);
+    await shot(page, `present-${opened.length}`);
+    opened.push(await page.locator(".inside").innerText());
+  }
+  const coal = opened.filter((t) => t.includes("A lump of coal"));
+  expect(coal).toHaveLength(1);
+  expect(coal[0]).toContain("Dan never chose a gift");
+  expect(opened.filter((t) => t.includes("Warm feet for winter!") || t.includes("Something sweet."))).toHaveLength(2);
+
+  // The wall of shame names the grinch, readable signed out.
+  const stranger = await newPerson(browser, baseURL);
+  await stranger.goto(`${exchangePath}/shame`);
+  await expect(stranger.getByRole("heading", { name: "Wall of shame" })).toBeVisible();
+  await expect(stranger.locator(".grinches")).toContainText("Dan");
+  await expect(stranger.locator(".grinches")).not.toContainText("Ann");
+  await expect(stranger.locator('meta[property="og:title"]')).toHaveAttribute("content", /Wall of shame/);
+  await expect(stranger.getByRole("button", { name: /Boo/ })).toHaveCount(0);
+  await shot(stranger, "wall-signed-out");
+
+  // A member boos the grinch.
+  await bob.goto(`${exchangePath}/shame`);
+  await waitForHydration(bob);
+  await bob.getByRole("button", { name: "Boo Dan" }).click();
+  await expect(bob.locator(".grinches")).toContainText("1 boo");
+});
