@@ -55,7 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/santa/:id") view=ExchangePage ssr=SsrMode::Async />
                     <Route path=path!("/santa/:id/gift") view=GiftPage ssr=SsrMode::Async />
                     <Route path=path!("/santa/:id/present") view=PresentPage ssr=SsrMode::Async />
-                    <Route path=path!("/santa/:id/shame") view=WallPage ssr=SsrMode::Async />
+                    <Route path=path!("/shame/:token") view=WallPage ssr=SsrMode::Async />
                     <Route path=path!("/events") view=EventsPage />
                     <Route path=path!("/lunches") view=LunchesPage />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />

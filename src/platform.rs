@@ -29,6 +29,10 @@ mod server {
 
     pub fn mark_hydrated() {}
 
+    pub fn watch(_url: &str, _on_change: impl Fn() + 'static) {}
+
+    pub fn unwatch() {}
+
     pub fn browser_time_zone() -> Option<String> {
         None
     }
@@ -51,6 +55,33 @@ mod client {
         if let Some(window) = web_sys::window() {
             let _ = js_sys::Reflect::set(&window, &"__hearth_hydrated".into(), &true.into());
         }
+    }
+
+    thread_local! {
+        static LIVE: std::cell::RefCell<Option<web_sys::EventSource>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Listens to a server-sent event stream and calls `on_change` at each "changed"
+    /// event (one stream at a time; the previous one is closed).
+    pub fn watch(url: &str, on_change: impl Fn() + 'static) {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        unwatch();
+        if let Ok(source) = web_sys::EventSource::new(url) {
+            let callback = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_change());
+            let _ = source.add_event_listener_with_callback("changed", callback.as_ref().unchecked_ref());
+            // The listener lives as long as the stream, which `unwatch` closes.
+            callback.forget();
+            LIVE.with(|l| *l.borrow_mut() = Some(source));
+        }
+    }
+
+    pub fn unwatch() {
+        LIVE.with(|l| {
+            if let Some(source) = l.borrow_mut().take() {
+                source.close();
+            }
+        });
     }
 
     /// The IANA zone the browser is set to, e.g. "Europe/Paris".

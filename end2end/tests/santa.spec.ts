@@ -81,6 +81,7 @@ test("three people join, draw, two give, the reveal brings gifts, coal and a pub
   await dan.getByRole("button", { name: "Continue as Dan" }).click();
   await expect(dan.getByRole("heading", { name: "Office party" })).toBeVisible();
   await expect(dan.getByText("Members (3)")).toBeVisible();
+  await waitForHydration(dan);
 
   // Ann draws, with the reveal a short time ahead.
   await ann.reload();
@@ -89,6 +90,8 @@ test("three people join, draw, two give, the reveal brings gifts, coal and a pub
   await ann.getByLabel("Presents open on").fill(revealSoon());
   await ann.getByRole("button", { name: "Draw the names" }).click();
   await expect(ann.getByText("Names drawn")).toBeVisible();
+  // Dan's open page follows along without a reload.
+  await expect(dan.getByText("Names drawn")).toBeVisible();
 
   // Ann and Bob give; Dan forgets.
   await giveGift(ann, exchangePath, "socks", "Warm feet for winter!");
@@ -111,9 +114,12 @@ test("three people join, draw, two give, the reveal brings gifts, coal and a pub
   expect(coal[0]).toContain("Dan never chose a gift");
   expect(opened.filter((t) => t.includes("Warm feet for winter!") || t.includes("Something sweet."))).toHaveLength(2);
 
-  // The wall of shame names the grinch, readable signed out.
+  // The wall of shame names the grinch, readable signed out at its shareable address.
+  await ann.goto(exchangePath);
+  const wallPath = await ann.getByRole("link", { name: "Wall of shame" }).getAttribute("href");
+  expect(wallPath).toMatch(/^\/shame\/[A-Za-z0-9_-]{22}$/);
   const stranger = await newPerson(browser, baseURL);
-  await stranger.goto(`${exchangePath}/shame`);
+  await stranger.goto(wallPath!);
   await expect(stranger.getByRole("heading", { name: "Wall of shame" })).toBeVisible();
   await expect(stranger.locator(".grinches")).toContainText("Dan");
   await expect(stranger.locator(".grinches")).not.toContainText("Ann");
@@ -122,7 +128,7 @@ test("three people join, draw, two give, the reveal brings gifts, coal and a pub
   await shot(stranger, "wall-signed-out");
 
   // A member boos the grinch.
-  await bob.goto(`${exchangePath}/shame`);
+  await bob.goto(wallPath!);
   await waitForHydration(bob);
   await bob.getByRole("button", { name: "Boo Dan" }).click();
   await expect(bob.locator(".grinches")).toContainText("1 boo");

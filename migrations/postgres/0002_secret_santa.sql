@@ -7,7 +7,10 @@ CREATE TABLE exchanges (
     creator_id BIGINT NOT NULL REFERENCES users (id),
     state TEXT NOT NULL DEFAULT 'gathering' CHECK (state IN ('gathering', 'drawn', 'revealed')),
     reveal_at BIGINT,
-    created_at BIGINT NOT NULL
+    -- The unguessable part of the public wall-of-shame address.
+    share_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT exchanges_share_token_unique UNIQUE (share_token)
 );
 
 CREATE TABLE exchange_members (

@@ -28,6 +28,8 @@ pub struct ExchangeView {
     pub is_creator: bool,
     pub creator_id: i64,
     pub creator_name: String,
+    /// The public, shareable address of the wall of shame.
+    pub wall_path: String,
     pub members: Vec<MemberView>,
     /// Creator only: addresses invited that have not joined yet.
     pub pending_invites: Vec<String>,
@@ -86,6 +88,7 @@ pub struct PresentView {
     pub exchange_id: i64,
     pub exchange_name: String,
     pub present: Present,
+    pub wall_path: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,13 +200,14 @@ pub async fn get_present(id: i64) -> Result<PresentView, AppError> {
     santa::present_view(&state, &user, id).await
 }
 
-/// Public (the shareable wall of shame): display names of givers who gave nothing, after the reveal.
+/// Public (the shareable wall of shame, found by its unguessable token): display names of
+/// givers who gave nothing, after the reveal.
 #[server(prefix = "/api", endpoint = "get_wall")]
-pub async fn get_wall(id: i64) -> Result<WallView, AppError> {
+pub async fn get_wall(token: String) -> Result<WallView, AppError> {
     use crate::server::{context, santa};
     let state = context::app_state()?;
     let viewer = context::maybe_user(&state).await?;
-    santa::wall(&state, viewer.as_ref(), id).await
+    santa::wall(&state, viewer.as_ref(), &token).await
 }
 
 /// Members only, after the reveal: one boo per member per grinch.

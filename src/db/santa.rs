@@ -12,11 +12,13 @@ pub struct Exchange {
     pub creator_id: i64,
     pub state: ExchangeState,
     pub reveal_at: Option<i64>,
+    pub share_token: String,
 }
 
-type Row = (i64, String, String, String, i64, String, Option<i64>);
+type Row = (i64, String, String, String, i64, String, Option<i64>, String);
+const COLUMNS: &str = "e.id, e.name, e.spending_note, e.description, e.creator_id, e.state, e.reveal_at, e.share_token";
 
-fn from_row((id, name, spending_note, description, creator_id, state, reveal_at): Row) -> Exchange {
+fn from_row((id, name, spending_note, description, creator_id, state, reveal_at, share_token): Row) -> Exchange {
     Exchange {
         id,
         name,
@@ -25,6 +27,7 @@ fn from_row((id, name, spending_note, description, creator_id, state, reveal_at)
         creator_id,
         state: ExchangeState::parse(&state).unwrap_or(ExchangeState::Gathering),
         reveal_at,
+        share_token,
     }
 }
 
@@ -34,43 +37,43 @@ pub async fn create<'e>(
     name: &str,
     spending_note: &str,
     description: &str,
+    share_token: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar::<_, i64>(
-        "INSERT INTO exchanges (name, spending_note, description, creator_id, state, created_at)
-         VALUES ($1, $2, $3, $4, 'gathering', $5) RETURNING id",
+        "INSERT INTO exchanges (name, spending_note, description, creator_id, state, share_token, created_at)
+         VALUES ($1, $2, $3, $4, 'gathering', $5, $6) RETURNING id",
     )
     .bind(name)
     .bind(spending_note)
     .bind(description)
     .bind(creator_id)
+    .bind(share_token)
     .bind(now)
     .fetch_one(ex)
     .await
 }
 
 pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<Option<Exchange>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, Row>(
-        "SELECT id, name, spending_note, description, creator_id, state, reveal_at FROM exchanges WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(ex)
-    .await?
-    .map(from_row))
+    let sql = format!("SELECT {COLUMNS} FROM exchanges e WHERE e.id = $1");
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(id).fetch_optional(ex).await?.map(from_row))
+}
+
+/// The exchange behind a wall-of-shame address.
+pub async fn by_share_token<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token: &str,
+) -> Result<Option<Exchange>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM exchanges e WHERE e.share_token = $1");
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(token).fetch_optional(ex).await?.map(from_row))
 }
 
 /// The exchanges a user belongs to, newest first.
 pub async fn of_member<'e>(ex: impl Executor<'e, Database = Any>, user_id: i64) -> Result<Vec<Exchange>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, Row>(
-        "SELECT e.id, e.name, e.spending_note, e.description, e.creator_id, e.state, e.reveal_at
-         FROM exchanges e JOIN exchange_members m ON m.exchange_id = e.id WHERE m.user_id = $1 ORDER BY e.id DESC",
-    )
-    .bind(user_id)
-    .fetch_all(ex)
-    .await?
-    .into_iter()
-    .map(from_row)
-    .collect())
+    let sql = format!(
+        "SELECT {COLUMNS} FROM exchanges e JOIN exchange_members m ON m.exchange_id = e.id WHERE m.user_id = $1 ORDER BY e.id DESC"
+    );
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(user_id).fetch_all(ex).await?.into_iter().map(from_row).collect())
 }
 
 /// Adds a member; returns whether they were new.

@@ -186,11 +186,15 @@ pub async fn continue_link(state: &AppState, token: &str) -> Result<(i64, String
     let Some((user_id, target)) = db::links::consume(&mut *tx, &token_hash(token), info.purpose, now).await? else {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     };
+    let mut joined = Vec::new();
     if info.purpose == LinkPurpose::VerifyEmail {
         db::users::mark_verified(&mut *tx, user_id, now).await?;
-        join_invited_exchanges(&mut tx, user_id, now).await?;
+        joined = join_invited_exchanges(&mut tx, user_id, now).await?;
     }
     tx.commit().await?;
+    for id in joined {
+        super::live::notify(state, id);
+    }
     Ok((user_id, next_or_home(Some(&target))))
 }
 
@@ -210,19 +214,21 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Re
     db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
     // The link proved the address: it counts as verified.
     db::users::mark_verified(&mut *tx, user_id, now).await?;
-    join_invited_exchanges(&mut tx, user_id, now).await?;
+    let joined = join_invited_exchanges(&mut tx, user_id, now).await?;
     db::sessions::delete_for_user(&mut *tx, user_id).await?;
     tx.commit().await?;
+    for id in joined {
+        super::live::notify(state, id);
+    }
     Ok(user_id)
 }
 
 /// Once an address is proven, its owner joins every exchange that invited it.
-async fn join_invited_exchanges(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<(), AppError> {
-    if let Some(user) = db::users::by_id(&mut **tx, user_id).await? {
-        let joined = db::santa::accept_invites(tx, &user.email, user_id, now).await?;
-        if !joined.is_empty() {
-            tracing::info!(user_id, exchanges = ?joined, "joined invited exchanges");
-        }
+async fn join_invited_exchanges(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<i64>, AppError> {
+    let Some(user) = db::users::by_id(&mut **tx, user_id).await? else { return Ok(Vec::new()) };
+    let joined = db::santa::accept_invites(tx, &user.email, user_id, now).await?;
+    if !joined.is_empty() {
+        tracing::info!(user_id, exchanges = ?joined, "joined invited exchanges");
     }
-    Ok(())
+    Ok(joined)
 }

@@ -25,13 +25,17 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-/// The value of a cookie in the current request.
-pub fn cookie(name: &str) -> Option<String> {
-    let parts = parts()?;
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+/// The value of a cookie in `headers`.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (k, v) = pair.trim().split_once('=')?;
         (k == name).then(|| v.to_string())
     })
+}
+
+/// The value of a cookie in the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    cookie_in(&parts()?.headers, name)
 }
 
 /// The caller's IP address (the TCP peer).
@@ -43,7 +47,15 @@ pub fn client_ip() -> String {
 
 /// The signed-in user, if any.
 pub async fn maybe_user(state: &AppState) -> Result<Option<User>, AppError> {
-    let Some(token) = cookie(SESSION_COOKIE) else { return Ok(None) };
+    match parts() {
+        Some(p) => user_from_headers(state, &p.headers).await,
+        None => Ok(None),
+    }
+}
+
+/// The user whose session cookie is in `headers` (for plain axum handlers).
+pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<User>, AppError> {
+    let Some(token) = cookie_in(headers, SESSION_COOKIE) else { return Ok(None) };
     let Some(user_id) = db::sessions::user_of(&state.db.pool, &token_hash(&token), db::now()).await? else {
         return Ok(None);
     };

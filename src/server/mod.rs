@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod config;
 pub mod context;
 pub mod crypto;
+pub mod live;
 pub mod metrics;
 pub mod santa;
 pub mod security;

@@ -67,7 +67,8 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
         .map_err(|e| invalid("description", e))?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let id = db::santa::create(&mut *tx, user.id, &name, &note, &description, now).await?;
+    let share = &super::crypto::new_token()[..22];
+    let id = db::santa::create(&mut *tx, user.id, &name, &note, &description, share, now).await?;
     db::santa::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
     tracing::info!(exchange_id = id, "exchange created");
@@ -96,6 +97,7 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
     Ok(ExchangeView {
         id,
         creator_id: ex.creator_id,
+        wall_path: format!("/shame/{}", ex.share_token),
         creator_name: name_of(ex.creator_id),
         name: ex.name,
         spending_note: ex.spending_note,
@@ -163,6 +165,7 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
+    super::live::notify(state, id);
     Ok(report)
 }
 
@@ -175,6 +178,7 @@ pub async fn remove_member(state: &AppState, user: &User, id: i64, member_id: i6
     if !db::santa::remove_member(&state.db.pool, id, member_id).await? {
         return Err(AppError::NotFound);
     }
+    super::live::notify(state, id);
     Ok(())
 }
 
@@ -269,6 +273,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
+    super::live::notify(state, id);
     // Info logs name the exchange, never a pair.
     tracing::info!(exchange_id = id, members = members.len(), "names drawn");
     Ok(())
@@ -322,11 +327,20 @@ pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<Pres
         },
         _ => Present::Wrapped { reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default() },
     };
-    Ok(PresentView { exchange_id: id, exchange_name: ex.name, present })
+    Ok(PresentView {
+        exchange_id: id,
+        exchange_name: ex.name,
+        present,
+        wall_path: format!("/shame/{}", ex.share_token),
+    })
 }
 
-pub async fn wall(state: &AppState, viewer: Option<&User>, id: i64) -> Result<WallView, AppError> {
-    let ex = db::santa::get(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+pub async fn wall(state: &AppState, viewer: Option<&User>, share_token: &str) -> Result<WallView, AppError> {
+    if share_token.len() != 22 || !share_token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(AppError::NotFound);
+    }
+    let ex = db::santa::by_share_token(&state.db.pool, share_token).await?.ok_or(AppError::NotFound)?;
+    let id = ex.id;
     let revealed = ex.state == ExchangeState::Revealed;
     let grinches = if revealed {
         db::santa::grinches(&state.db.pool, id)
@@ -383,6 +397,7 @@ pub async fn reveal(state: &AppState, exchange_id: i64) -> anyhow::Result<()> {
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
+    super::live::notify(state, exchange_id);
     tracing::info!(exchange_id, "exchange revealed");
     Ok(())
 }

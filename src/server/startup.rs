@@ -61,6 +61,8 @@ impl Application {
             worker_wake: Arc::new(Notify::new()),
             instance: instance.into(),
             build_version,
+            live: tokio::sync::broadcast::channel(256).0,
+            shutdown: CancellationToken::new(),
         };
         let router = router(state.clone());
         tracing::info!(%addr, backend = ?state.db.backend, "Hearth is listening on http://{addr}");
@@ -83,7 +85,7 @@ impl Application {
     /// Serves until `signal` completes; then stops taking jobs, releases leases and
     /// finishes in-flight requests.
     pub async fn run_with_shutdown(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let cancel = CancellationToken::new();
+        let cancel = self.state.shutdown.clone();
         let worker = self.state.settings.worker.enabled.then(|| crate::jobs::spawn(self.state.clone(), cancel.clone()));
         let stop = cancel.clone();
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
@@ -123,6 +125,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/sw.js", get(service_worker))
+        .route("/api/live/exchange/{id}", get(super::live::exchange_events))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))

@@ -23,4 +23,8 @@ pub struct AppState {
     /// Hash of the built assets; names the service worker's cache.
     #[from_ref(skip)]
     pub build_version: Arc<str>,
+    /// Exchange pages listening for changes (in this process).
+    pub live: tokio::sync::broadcast::Sender<super::live::ExchangeChanged>,
+    /// Fired at shutdown: the worker stops and live streams end.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }

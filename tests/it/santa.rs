@@ -158,7 +158,7 @@ async fn before_the_reveal_nobody_learns_a_pair_but_their_own() {
             ("get_exchange", vec![("id", sid.as_str())]),
             ("get_gift", vec![("id", sid.as_str())]),
             ("get_present", vec![("id", sid.as_str())]),
-            ("get_wall", vec![("id", sid.as_str())]),
+            ("get_wall", vec![("token", "not-a-real-token-xxxxx")]),
             ("my_exchanges", vec![]),
             ("boo_grinch", vec![("id", sid.as_str()), ("grinch_id", "1")]),
             ("draw_names", vec![("id", sid.as_str()), ("reveal_at", "2030-01-01T10:00")]),
@@ -377,15 +377,19 @@ async fn the_reveal_runs_once_with_two_workers_racing_and_brings_gifts_coal_and_
                 .await;
         assert_eq!(s, StatusCode::CONFLICT);
 
-        // The wall names only the grinch, signed out too; members boo once each.
+        // The wall names only the grinch, signed out too; members boo once each. Its address
+        // is unguessable: the exchange id alone finds nothing.
         let anonymous = app.new_client();
-        let (s, wall) = json(app.call(&anonymous, "get_wall", &[("id", &sid)]).await).await;
+        let (_, view) = json(app.call(&people[0].client, "get_exchange", &[("id", &sid)]).await).await;
+        let wall_path = view["wall_path"].as_str().unwrap().to_string();
+        let token = wall_path.rsplit('/').next().unwrap().to_string();
+        assert_eq!(json(app.call(&anonymous, "get_wall", &[("token", &sid)]).await).await.0, StatusCode::NOT_FOUND);
+        let (s, wall) = json(app.call(&anonymous, "get_wall", &[("token", &token)]).await).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(wall["grinches"].as_array().unwrap().len(), 1);
         assert_eq!(wall["grinches"][0]["name"], "Cy");
         assert_eq!(wall["can_boo"], false);
-        let page =
-            anonymous.get(format!("{}/santa/{id}/shame", app.address)).send().await.unwrap().text().await.unwrap();
+        let page = anonymous.get(format!("{}{wall_path}", app.address)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Cy") && page.contains("og:title"), "the public page lists the grinch with a preview");
         let g = grinch.id.to_string();
         let (s, _) = json(app.call(&people[0].client, "boo_grinch", &[("id", &sid), ("grinch_id", &g)]).await).await;
@@ -398,7 +402,7 @@ async fn the_reveal_runs_once_with_two_workers_racing_and_brings_gifts_coal_and_
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, _) = json(app.call(&anonymous, "boo_grinch", &[("id", &sid), ("grinch_id", &g)]).await).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
-        let (_, wall) = json(app.call(&anonymous, "get_wall", &[("id", &sid)]).await).await;
+        let (_, wall) = json(app.call(&anonymous, "get_wall", &[("token", &token)]).await).await;
         assert_eq!(wall["grinches"][0]["boos"], 1);
         app.shutdown().await;
     }
@@ -426,4 +430,38 @@ async fn a_reveal_missed_while_the_server_was_down_happens_at_the_next_start() {
     })
     .await;
     app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_open_exchange_page_hears_when_someone_joins() {
+    let app = spawn_app().await;
+    let ann = person(&app, "Ann").await;
+    let bob = person(&app, "Bob").await;
+    let id = create_exchange(&app, &ann, "Live").await;
+    let url = format!("{}/api/live/exchange/{id}", app.address);
+    // Outsiders hear nothing.
+    assert_eq!(bob.client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.new_client().get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+
+    let mut stream = ann.client.get(&url).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers().get("content-type").unwrap(), "text/event-stream");
+    invite(&app, &ann, id, "bob@example.com").await;
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut text = String::new();
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("event: changed") {
+                return text;
+            }
+        }
+        text
+    })
+    .await
+    .expect("an event within 10 s");
+    assert!(got.contains("event: changed"), "{got}");
+    // Shutting down ends open streams instead of waiting for them.
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.shutdown())
+        .await
+        .expect("shutdown with a stream open");
 }

@@ -124,6 +124,12 @@ pub fn ExchangePage() -> impl IntoView {
         },
         |(id, ..)| get_exchange(id),
     );
+    // Live: reload when someone joins, the draw happens or the presents open.
+    Effect::new(move |_| {
+        let id = id.get();
+        crate::platform::watch(&format!("/api/live/exchange/{id}"), move || data.refetch());
+    });
+    on_cleanup(crate::platform::unwatch);
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the exchange…"</p> }>
             {move || {
@@ -178,7 +184,7 @@ fn ExchangeDetails(
                 {(x.state == ExchangeState::Revealed)
                     .then(|| view! { <A href=format!("/santa/{id}/present") attr:class="button primary">"Open my present"</A> })}
                 {(x.state == ExchangeState::Revealed)
-                    .then(|| view! { <A href=format!("/santa/{id}/shame") attr:class="button">"Wall of shame"</A> })}
+                    .then(|| view! { <A href=x.wall_path.clone() attr:class="button">"Wall of shame"</A> })}
             </p>
         </section>
         <section class="card">
@@ -456,6 +462,7 @@ pub fn PresentPage() -> impl IntoView {
 #[component]
 fn PresentCard(p: PresentView) -> impl IntoView {
     let id = p.exchange_id;
+    let wall = p.wall_path.clone();
     let inside = match p.present {
         Present::Wrapped { reveal_at } => {
             return view! {
@@ -476,7 +483,7 @@ fn PresentCard(p: PresentView) -> impl IntoView {
         Present::Coal { giver_name } => view! {
             <p class="gift-emoji" role="img" aria-label="A lump of coal">"🪨"</p>
             <p>"A lump of coal. " <strong>{giver_name}</strong> " never chose a gift."</p>
-            <p><A href=format!("/santa/{id}/shame")>"See the wall of shame"</A></p>
+            <p><A href=wall>"See the wall of shame"</A></p>
         }
         .into_any(),
     };
@@ -493,9 +500,10 @@ fn PresentCard(p: PresentView) -> impl IntoView {
 
 #[component]
 pub fn WallPage() -> impl IntoView {
-    let id = exchange_id();
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
     let boo = ServerAction::<BooGrinch>::new();
-    let data = Resource::new(move || (id.get(), boo.version().get()), |(id, _)| get_wall(id));
+    let data = Resource::new(move || (token(), boo.version().get()), |(t, _)| get_wall(t));
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || {
