@@ -97,6 +97,18 @@ test("three people join, draw, two give, the reveal brings gifts, coal and a pub
   await giveGift(ann, exchangePath, "socks", "Warm feet for winter!");
   await giveGift(bob, exchangePath, "cake", "Something sweet.");
 
+  // Ann leaves her recipient an anonymous note; they read it signed "Your Secret Santa".
+  const annHeading = await ann.getByRole("heading", { name: /Your gift for/ }).innerText();
+  const recipient = annHeading.replace("Your gift for ", "").trim();
+  await ann.getByLabel(`Write to ${recipient} anonymously`).fill("Guess who? Happy holidays!");
+  await ann.getByRole("button", { name: "Send the note" }).click();
+  await expect(ann.locator(".notes")).toContainText("Guess who? Happy holidays!");
+  const reader = recipient === "Bob" ? bob : dan;
+  await reader.goto(exchangePath);
+  await expect(reader.locator(".notes")).toContainText("Guess who? Happy holidays!");
+  await expect(reader.locator(".notes .who")).toHaveText(["Your Secret Santa"]);
+  await expect(reader.locator(".notes")).not.toContainText("Ann");
+
   // The reveal happens on the clock (the background worker), then everyone opens.
   const opened: string[] = [];
   for (const page of [ann, bob, dan]) {

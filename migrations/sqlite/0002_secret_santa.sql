@@ -17,6 +17,8 @@ CREATE TABLE exchange_members (
     exchange_id BIGINT NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     joined_at BIGINT NOT NULL,
+    -- What the member would like; shown to their giver only.
+    wish_hint TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (exchange_id, user_id)
 );
 CREATE INDEX exchange_members_user ON exchange_members (user_id);
@@ -55,6 +57,18 @@ CREATE TABLE exchange_gifts (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (exchange_id, giver_id)
 );
+
+-- Anonymous notes between a giver and their recipient, one conversation per giver.
+-- The recipient's side never learns giver_id.
+CREATE TABLE exchange_notes (
+    id INTEGER PRIMARY KEY,
+    exchange_id BIGINT NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,
+    giver_id BIGINT NOT NULL REFERENCES users (id),
+    from_giver BIGINT NOT NULL CHECK (from_giver IN (0, 1)),
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX exchange_notes_conversation ON exchange_notes (exchange_id, giver_id, id);
 
 CREATE TABLE exchange_boos (
     exchange_id BIGINT NOT NULL REFERENCES exchanges (id) ON DELETE CASCADE,

@@ -55,11 +55,34 @@ pub struct InviteReport {
     pub invalid: Vec<String>,
 }
 
+/// One anonymous note between a giver and their recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    /// Written by the viewer.
+    pub mine: bool,
+    pub body: String,
+    /// In the viewer's time zone.
+    pub at: String,
+}
+
+/// The viewer's side as a recipient: their wish hint and the notes with their (anonymous)
+/// Secret Santa. Nothing here identifies the giver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SantaChat {
+    pub my_wish_hint: String,
+    pub can_edit_hint: bool,
+    pub notes: Vec<NoteView>,
+    /// Notes can be written while the names are drawn and the presents not yet open.
+    pub can_write: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GiftView {
     pub exchange_id: i64,
     pub exchange_name: String,
     pub recipient_name: String,
+    pub recipient_wish_hint: String,
+    pub notes: Vec<NoteView>,
     pub emoji: String,
     pub message: String,
     pub reveal_at: String,
@@ -217,4 +240,40 @@ pub async fn boo_grinch(id: i64, grinch_id: i64) -> Result<(), AppError> {
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::boo(&state, &user, id, grinch_id).await
+}
+
+/// Members, before the reveal: what they would like, shown to their giver only.
+#[server(prefix = "/api", endpoint = "set_wish_hint")]
+pub async fn set_wish_hint(id: i64, hint: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::set_wish_hint(&state, &user, id, &hint).await
+}
+
+/// Members: their wish hint and the conversation with their anonymous Secret Santa.
+#[server(prefix = "/api", endpoint = "get_santa_chat")]
+pub async fn get_santa_chat(id: i64) -> Result<SantaChat, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::santa_chat(&state, &user, id).await
+}
+
+/// Givers, until the reveal: an anonymous note to their recipient.
+#[server(prefix = "/api", endpoint = "note_to_recipient")]
+pub async fn note_to_recipient(id: i64, body: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::note_to_recipient(&state, &user, id, &body).await
+}
+
+/// Recipients, until the reveal: a note to their Secret Santa, whoever that is.
+#[server(prefix = "/api", endpoint = "note_to_santa")]
+pub async fn note_to_santa(id: i64, body: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::note_to_santa(&state, &user, id, &body).await
 }

@@ -384,3 +384,91 @@ pub async fn boo<'e>(
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Sets a member's wish hint.
+pub async fn set_wish_hint<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+    hint: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE exchange_members SET wish_hint = $3 WHERE exchange_id = $1 AND user_id = $2")
+        .bind(exchange_id)
+        .bind(user_id)
+        .bind(hint)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn wish_hint_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+) -> Result<String, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT wish_hint FROM exchange_members WHERE exchange_id = $1 AND user_id = $2",
+    )
+    .bind(exchange_id)
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await?
+    .unwrap_or_default())
+}
+
+/// Server-side only: the id of whoever gives to `receiver`, to file the receiver's notes
+/// in the right conversation. Never returned to a client before the reveal.
+pub async fn giver_id_for_notes<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    receiver: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT giver_id FROM exchange_assignments WHERE exchange_id = $1 AND receiver_id = $2",
+    )
+    .bind(exchange_id)
+    .bind(receiver)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Adds a note to the conversation of `giver`, while the exchange is drawn. Returns whether added.
+pub async fn add_note<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+    from_giver: bool,
+    body: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO exchange_notes (exchange_id, giver_id, from_giver, body, created_at)
+         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM exchanges WHERE id = $1 AND state = 'drawn')",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .bind(i64::from(from_giver))
+    .bind(body)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The conversation of `giver`, oldest first: (written by the giver?, body, time).
+pub async fn notes<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+) -> Result<Vec<(bool, String, i64)>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT from_giver, body, created_at FROM exchange_notes WHERE exchange_id = $1 AND giver_id = $2 ORDER BY id",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .fetch_all(ex)
+    .await?
+    .into_iter()
+    .map(|(f, b, t)| (f == 1, b, t))
+    .collect())
+}

@@ -279,21 +279,93 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     Ok(())
 }
 
-async fn own_recipient(state: &AppState, user: &User, id: i64) -> Result<(Exchange, String), AppError> {
+async fn own_recipient(state: &AppState, user: &User, id: i64) -> Result<(Exchange, i64, String), AppError> {
     let ex = member_exchange(state, user, id).await?;
-    let (_, name) = db::santa::recipient_of(&state.db.pool, id, user.id)
+    let (rid, name) = db::santa::recipient_of(&state.db.pool, id, user.id)
         .await?
         .ok_or_else(|| AppError::Conflict("The names have not been drawn yet.".into()))?;
-    Ok((ex, name))
+    Ok((ex, rid, name))
+}
+
+fn note_views(notes: Vec<(bool, String, i64)>, viewer_is_giver: bool, tz: Tz) -> Vec<NoteView> {
+    notes
+        .into_iter()
+        .map(|(from_giver, body, at)| NoteView {
+            mine: from_giver == viewer_is_giver,
+            body,
+            at: format_in_zone(at, tz),
+        })
+        .collect()
+}
+
+fn note_body(body: &str) -> Result<String, AppError> {
+    plain_text(body, "The note", exchange::MESSAGE_MAX, true, true).map_err(|e| invalid("body", e))
+}
+
+const NOTES_CLOSED: &str = "Notes can be written once the names are drawn and until the presents open.";
+
+pub async fn set_wish_hint(state: &AppState, user: &User, id: i64, hint: &str) -> Result<(), AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    if ex.state == ExchangeState::Revealed {
+        return Err(AppError::Conflict("The presents are already open.".into()));
+    }
+    let hint =
+        plain_text(hint, "Your wish hint", exchange::MESSAGE_MAX, false, true).map_err(|e| invalid("hint", e))?;
+    db::santa::set_wish_hint(&state.db.pool, id, user.id, &hint).await?;
+    Ok(())
+}
+
+pub async fn santa_chat(state: &AppState, user: &User, id: i64) -> Result<SantaChat, AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    let pool = &state.db.pool;
+    let notes = match db::santa::giver_id_for_notes(pool, id, user.id).await? {
+        Some(giver) => note_views(db::santa::notes(pool, id, giver).await?, false, tz_of(user)),
+        None => Vec::new(),
+    };
+    Ok(SantaChat {
+        my_wish_hint: db::santa::wish_hint_of(pool, id, user.id).await?,
+        can_edit_hint: ex.state != ExchangeState::Revealed,
+        notes,
+        can_write: ex.state == ExchangeState::Drawn,
+    })
+}
+
+pub async fn note_to_recipient(state: &AppState, user: &User, id: i64, body: &str) -> Result<(), AppError> {
+    let (ex, _, _) = own_recipient(state, user, id).await?;
+    let body = note_body(body)?;
+    if ex.state != ExchangeState::Drawn
+        || !db::santa::add_note(&state.db.pool, id, user.id, true, &body, db::now()).await?
+    {
+        return Err(AppError::Conflict(NOTES_CLOSED.into()));
+    }
+    Ok(())
+}
+
+pub async fn note_to_santa(state: &AppState, user: &User, id: i64, body: &str) -> Result<(), AppError> {
+    let ex = member_exchange(state, user, id).await?;
+    let body = note_body(body)?;
+    let giver = db::santa::giver_id_for_notes(&state.db.pool, id, user.id).await?;
+    match giver {
+        Some(giver) if ex.state == ExchangeState::Drawn => {
+            if !db::santa::add_note(&state.db.pool, id, giver, false, &body, db::now()).await? {
+                return Err(AppError::Conflict(NOTES_CLOSED.into()));
+            }
+            Ok(())
+        }
+        _ => Err(AppError::Conflict(NOTES_CLOSED.into())),
+    }
 }
 
 pub async fn gift_view(state: &AppState, user: &User, id: i64) -> Result<GiftView, AppError> {
-    let (ex, recipient_name) = own_recipient(state, user, id).await?;
-    let (emoji, message) = db::santa::gift_of(&state.db.pool, id, user.id).await?.unwrap_or_default();
+    let (ex, recipient_id, recipient_name) = own_recipient(state, user, id).await?;
+    let pool = &state.db.pool;
+    let (emoji, message) = db::santa::gift_of(pool, id, user.id).await?.unwrap_or_default();
     Ok(GiftView {
         exchange_id: id,
         exchange_name: ex.name,
         recipient_name,
+        recipient_wish_hint: db::santa::wish_hint_of(pool, id, recipient_id).await?,
+        notes: note_views(db::santa::notes(pool, id, user.id).await?, true, tz_of(user)),
         emoji,
         message,
         reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default(),
@@ -302,7 +374,7 @@ pub async fn gift_view(state: &AppState, user: &User, id: i64) -> Result<GiftVie
 }
 
 pub async fn give_gift(state: &AppState, user: &User, id: i64, emoji: &str, message: &str) -> Result<(), AppError> {
-    let (ex, _) = own_recipient(state, user, id).await?;
+    let (ex, _, _) = own_recipient(state, user, id).await?;
     if ex.state != ExchangeState::Drawn {
         return Err(AppError::Conflict("The presents are already open: gifts can't change any more.".into()));
     }

@@ -465,3 +465,55 @@ async fn an_open_exchange_page_hears_when_someone_joins() {
         .await
         .expect("shutdown with a stream open");
 }
+
+#[tokio::test]
+async fn wish_hints_and_notes_reach_the_other_side_without_naming_the_giver() {
+    let app = spawn_app().await;
+    let ann = person(&app, "Ann").await;
+    let bob = person(&app, "Bob").await;
+    let cy = person(&app, "Cy").await;
+    let id = create_exchange(&app, &ann, "Notes").await;
+    let sid = id.to_string();
+    invite(&app, &ann, id, "bob@example.com, cy@example.com").await;
+    for p in [&ann, &bob, &cy] {
+        let (s, _) = json(
+            app.call(&p.client, "set_wish_hint", &[("id", &sid), ("hint", &format!("{} likes tea", p.name))]).await,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let (s, _) = json(app.call(&ann.client, "set_wish_hint", &[("id", &sid), ("hint", "<img src=x>")]).await).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // No notes before the draw.
+    let (s, _) = json(app.call(&ann.client, "note_to_santa", &[("id", &sid), ("body", "hello?")]).await).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(draw(&app, &ann, id, &in_an_hour_local()).await.0, StatusCode::OK);
+
+    let people = [&ann, &bob, &cy];
+    for giver in people {
+        let (_, gift) = json(app.call(&giver.client, "get_gift", &[("id", &sid)]).await).await;
+        let recipient = people.iter().find(|p| p.name == gift["recipient_name"].as_str().unwrap()).unwrap();
+        assert_eq!(gift["recipient_wish_hint"], format!("{} likes tea", recipient.name));
+        let note = format!("Hello {}, guess who!", recipient.name);
+        let (s, _) = json(app.call(&giver.client, "note_to_recipient", &[("id", &sid), ("body", &note)]).await).await;
+        assert_eq!(s, StatusCode::OK);
+        // The recipient sees it, and nothing in their answer names or numbers the giver.
+        let (_, chat) = json(app.call(&recipient.client, "get_santa_chat", &[("id", &sid)]).await).await;
+        assert_eq!(chat["notes"][0]["body"], note.as_str());
+        assert_eq!(chat["notes"][0]["mine"], false);
+        let text = chat.to_string();
+        assert!(!text.contains(&giver.name) && !text.contains("giver"), "{text}");
+        let reply = format!("Thanks, from {}", recipient.name);
+        let (s, _) = json(app.call(&recipient.client, "note_to_santa", &[("id", &sid), ("body", &reply)]).await).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, gift) = json(app.call(&giver.client, "get_gift", &[("id", &sid)]).await).await;
+        let bodies: Vec<&str> = gift["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies, [note.as_str(), reply.as_str()]);
+    }
+    // After the reveal the conversation is closed.
+    make_reveal_due(&app, id).await;
+    hearth::jobs::timed::run_due(&app.state).await.unwrap();
+    let (s, _) = json(app.call(&bob.client, "note_to_santa", &[("id", &sid), ("body", "late")]).await).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    app.shutdown().await;
+}

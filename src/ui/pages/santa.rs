@@ -217,9 +217,116 @@ fn ExchangeDetails(
             })}
             {manage.then(|| view! { <FormError error=action_error(remove) /> })}
         </section>
+        {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id /> })}
         {manage.then(|| view! { <InviteForm id invite /> })}
         {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
         {manage.then(|| view! { <DrawForm id count=x.members.len() draw /> })}
+    }
+}
+
+/// A conversation between a giver and their recipient.
+#[component]
+fn NoteThread(notes: Vec<NoteView>, other: &'static str) -> impl IntoView {
+    if notes.is_empty() {
+        return view! { <p class="hint">"No notes yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="notes">
+            {notes
+                .into_iter()
+                .map(|n| {
+                    let who = if n.mine { "You" } else { other };
+                    view! {
+                        <li class:mine=n.mine>
+                            <span class="who">{who}</span>
+                            <span class="body">{n.body}</span>
+                            <span class="at">{n.at}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The note field shared by both note forms.
+fn note_field(field_id: &'static str, label: String) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=field_id>{label}</label>
+            <textarea id=field_id name="body" rows="2" maxlength="280" required></textarea>
+        </div>
+    }
+}
+
+#[component]
+fn NoteToRecipientForm(action: ServerAction<NoteToRecipient>, id: i64, recipient: String) -> impl IntoView {
+    let error = action_error(action);
+    view! {
+        <ActionForm action>
+            <FormError error />
+            <input type="hidden" name="id" value=id />
+            {note_field("note-to-recipient", format!("Write to {recipient} anonymously"))}
+            <Submit label="Send the note" busy_label="Sending…" pending=action.pending() />
+        </ActionForm>
+    }
+}
+
+#[component]
+fn NoteToSantaForm(action: ServerAction<NoteToSanta>, id: i64) -> impl IntoView {
+    let error = action_error(action);
+    view! {
+        <ActionForm action>
+            <FormError error />
+            <input type="hidden" name="id" value=id />
+            {note_field("note-to-santa", "Write to your Secret Santa".to_string())}
+            <Submit label="Send the note" busy_label="Sending…" pending=action.pending() />
+        </ActionForm>
+    }
+}
+
+/// The viewer as a recipient: their wish hint and notes with their anonymous Santa.
+#[component]
+fn MySantaCard(id: i64) -> impl IntoView {
+    let hint = ServerAction::<SetWishHint>::new();
+    let note = ServerAction::<NoteToSanta>::new();
+    let chat = Resource::new(move || (hint.version().get(), note.version().get()), move |_| get_santa_chat(id));
+    let hint_error = action_error(hint);
+    let saved = move || matches!(hint.value().get(), Some(Ok(())));
+    view! {
+        <section class="card">
+            <h2>"Your Secret Santa"</h2>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                {move || {
+                    chat.get()
+                        .map(|r| match r {
+                            Ok(c) => view! {
+                                {c.can_edit_hint.then(|| view! {
+                                    <ActionForm action=hint>
+                                        <FormError error=hint_error />
+                                        <input type="hidden" name="id" value=id />
+                                        <div class="field">
+                                            <label for="f-hint">"Your wish hint"</label>
+                                            <textarea id="f-hint" name="hint" rows="2" maxlength="280">{c.my_wish_hint.clone()}</textarea>
+                                            <p class="hint">"Only the person who draws you sees it."</p>
+                                        </div>
+                                        {move || saved().then(|| view! { <p class="notice" role="status">"Wish hint saved."</p> })}
+                                        <Submit label="Save my wish hint" busy_label="Saving…" pending=hint.pending() />
+                                    </ActionForm>
+                                })}
+                                {c.can_write.then(|| view! {
+                                    <h3>"Notes with your Secret Santa"</h3>
+                                    <NoteThread notes=c.notes.clone() other="Your Secret Santa" />
+                                    <NoteToSantaForm action=note id />
+                                })}
+                            }
+                            .into_any(),
+                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
     }
 }
 
@@ -362,14 +469,31 @@ const GIFTS: &[(&str, &str)] = &[
 pub fn GiftPage() -> impl IntoView {
     let id = exchange_id();
     let save = ServerAction::<GiveGift>::new();
-    let data = Resource::new(move || (id.get(), save.version().get()), |(id, _)| get_gift(id));
+    let note = ServerAction::<NoteToRecipient>::new();
+    let data = Resource::new(move || (id.get(), save.version().get(), note.version().get()), |(id, ..)| get_gift(id));
     view! {
         <Title text="My gift · Secret Santa · Hearth" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || {
                 data.get()
                     .map(|r| match r {
-                        Ok(g) => view! { <GiftForm g save /> }.into_any(),
+                        Ok(g) => {
+                            let notes = g.notes.clone();
+                            let recipient = g.recipient_name.clone();
+                            let (gid, can_write) = (g.exchange_id, g.can_edit);
+                            view! {
+                                <GiftForm g save />
+                                <section class="card">
+                                    <h2>{format!("Notes with {recipient}")}</h2>
+                                    <p class="hint">"They see your notes signed \"Your Secret Santa\", never your name."</p>
+                                    <NoteThread notes other="them" />
+                                    {can_write.then(|| view! {
+                                        <NoteToRecipientForm action=note id=gid recipient=recipient.clone() />
+                                    })}
+                                </section>
+                            }
+                                .into_any()
+                        }
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
@@ -387,6 +511,9 @@ fn GiftForm(g: GiftView, save: ServerAction<GiveGift>) -> impl IntoView {
         <section class="card">
             <p class="hint"><A href=format!("/santa/{}", g.exchange_id)>{g.exchange_name.clone()}</A></p>
             <h1>{format!("Your gift for {}", g.recipient_name)}</h1>
+            {(!g.recipient_wish_hint.is_empty()).then(|| view! {
+                <p class="wish">"Their wish hint: " <q>{g.recipient_wish_hint.clone()}</q></p>
+            })}
             <p>"Presents open " <strong>{g.reveal_at.clone()}</strong> ". Keep it secret!"</p>
             {move || saved().then(|| view! { <p class="notice" role="status">"Saved. You can change it until the reveal."</p> })}
             {if g.can_edit {
