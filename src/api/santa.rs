@@ -151,6 +151,17 @@ pub async fn create_exchange(name: String, spending_note: String, description: S
     Ok(())
 }
 
+/// Creator only, after the reveal: a new exchange with the same people, last time's pairs excluded.
+#[server(prefix = "/api", endpoint = "start_again")]
+pub async fn start_again(id: i64) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    let new_id = santa::start_again(&state, &user, id).await?;
+    leptos_axum::redirect(&format!("/santa/{new_id}"));
+    Ok(())
+}
+
 /// Members only.
 #[server(prefix = "/api", endpoint = "get_exchange")]
 pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {

@@ -472,3 +472,17 @@ pub async fn notes<'e>(
     .map(|(f, b, t)| (f == 1, b, t))
     .collect())
 }
+
+/// After the reveal only: every (giver, receiver) pair, to exclude them next time.
+pub async fn pairs_after_reveal<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT a.giver_id, a.receiver_id FROM exchange_assignments a JOIN exchanges e ON e.id = a.exchange_id
+         WHERE a.exchange_id = $1 AND e.state = 'revealed'",
+    )
+    .bind(exchange_id)
+    .fetch_all(ex)
+    .await
+}

@@ -75,6 +75,44 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
     Ok(id)
 }
 
+/// A new exchange with the same members and exclusions, plus last time's pairs excluded
+/// (only once the earlier one is revealed: before that the pairs are secret).
+pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, AppError> {
+    let old = creator_exchange(state, user, id).await?;
+    if old.state != ExchangeState::Revealed {
+        return Err(AppError::Conflict("You can start again once the presents of this exchange are open.".into()));
+    }
+    let now = db::now();
+    let name: String = format!("{} (again)", old.name).chars().take(exchange::NAME_MAX).collect();
+    let mut tx = state.db.begin_write().await?;
+    let share = &super::crypto::new_token()[..22];
+    let new_id = db::santa::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
+    let target = format!("/santa/{new_id}");
+    for (uid, _) in db::santa::members(&mut *tx, id).await? {
+        db::santa::add_member(&mut *tx, new_id, uid, now).await?;
+        if uid == user.id {
+            continue;
+        }
+        let Some(u) = db::users::by_id(&mut *tx, uid).await? else { continue };
+        let token = new_link(&mut tx, u.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS).await?;
+        db::outbox::enqueue(
+            &mut *tx,
+            &u.email,
+            &OutboxMessage::SantaInvite { user_id: u.id, exchange_id: new_id, token },
+            now,
+        )
+        .await?;
+    }
+    let mut rules = db::santa::exclusions(&mut *tx, id).await?;
+    rules.extend(db::santa::pairs_after_reveal(&mut *tx, id).await?);
+    for (g, r) in rules {
+        db::santa::add_exclusion(&mut *tx, new_id, g, r).await?;
+    }
+    tx.commit().await?;
+    state.worker_wake.notify_one();
+    Ok(new_id)
+}
+
 pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView, AppError> {
     let ex = member_exchange(state, user, id).await?;
     let pool = &state.db.pool;

@@ -226,6 +226,8 @@ async fn bad_santa_input_gets_a_clear_answer_and_changes_nothing() {
     let (s, body) = draw(&app, &ann, id, &in_an_hour_local()).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(body.to_string().contains("at least 3"), "{body}");
+    // Starting again needs the presents of this one to be open.
+    assert_eq!(app.call(&ann.client, "start_again", &[("id", &sid)]).await.status(), StatusCode::CONFLICT);
     let cy = person(&app, "Cy").await;
     invite(&app, &ann, id, "cy@example.com").await;
     // Only the creator draws; reveal times must be future and within a year.
@@ -404,6 +406,25 @@ async fn the_reveal_runs_once_with_two_workers_racing_and_brings_gifts_coal_and_
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         let (_, wall) = json(app.call(&anonymous, "get_wall", &[("token", &token)]).await).await;
         assert_eq!(wall["grinches"][0]["boos"], 1);
+
+        // Next year: same people, and nobody may draw whom they drew this time.
+        assert_eq!(app.call(&people[1].client, "start_again", &[("id", &sid)]).await.status(), StatusCode::FORBIDDEN);
+        let res = app.call(&people[0].client, "start_again", &[("id", &sid)]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let new_id: i64 = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let (_, v) = json(app.call(&people[2].client, "get_exchange", &[("id", &new_id.to_string())]).await).await;
+        assert_eq!(v["members"].as_array().unwrap().len(), 3, "{v}");
+        assert_eq!(v["state"], "Gathering");
+        let excluded: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT giver_id, receiver_id FROM exchange_exclusions WHERE exchange_id = $1 ORDER BY giver_id",
+        )
+        .bind(new_id)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
+        let mut last_year = pairs.clone();
+        last_year.sort();
+        assert_eq!(excluded, last_year);
         app.shutdown().await;
     }
 }

@@ -186,6 +186,7 @@ fn ExchangeDetails(
                 {(x.state == ExchangeState::Revealed)
                     .then(|| view! { <A href=x.wall_path.clone() attr:class="button">"Wall of shame"</A> })}
             </p>
+            {(x.is_creator && x.state == ExchangeState::Revealed).then(|| view! { <StartAgainForm id /> })}
         </section>
         <section class="card">
             <h2>{format!("Members ({})", x.members.len())}</h2>
@@ -221,6 +222,21 @@ fn ExchangeDetails(
         {manage.then(|| view! { <InviteForm id invite /> })}
         {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
         {manage.then(|| view! { <DrawForm id count=x.members.len() draw /> })}
+    }
+}
+
+/// Starts the next exchange with the same people, excluding this year's pairs.
+#[component]
+fn StartAgainForm(id: i64) -> impl IntoView {
+    let again = ServerAction::<StartAgain>::new();
+    let error = action_error(again);
+    view! {
+        <ActionForm action=again>
+            <FormError error />
+            <input type="hidden" name="id" value=id />
+            <p class="hint">"Same people next time, and nobody draws the person they gave to this time."</p>
+            <Submit label="Start again" busy_label="Starting…" pending=again.pending() />
+        </ActionForm>
     }
 }
 
