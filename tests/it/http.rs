@@ -283,12 +283,15 @@ async fn the_background_worker_delivers_mail_without_being_asked() {
     let app = spawn_app_with(sqlite_db(), |s| s.worker.enabled = true).await;
     sign_up(&app, "ann@example.com").await;
     let pool = app.state.db.pool.clone();
-    eventually("the verification mail to arrive", 20, || {
+    // Sent means: in the mailbox and marked sent in the outbox (two steps; wait for both).
+    eventually("the verification mail to be sent", 20, || {
         let pool = pool.clone();
-        async move { !db::outbox::dev_mailbox_list(&pool, 10).await.unwrap().is_empty() }
+        async move { db::outbox::depth(&pool).await.unwrap() == 0 }
     })
     .await;
-    assert_eq!(db::outbox::depth(&pool).await.unwrap(), 0);
+    let mails = db::outbox::dev_mailbox_list(&pool, 10).await.unwrap();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject, "Confirm your email for Hearth");
     app.shutdown().await;
 }
 
