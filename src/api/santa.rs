@@ -198,6 +198,15 @@ pub async fn add_exclusion(id: i64, giver_id: i64, receiver_id: i64, both: Optio
     santa::add_exclusion(&state, &user, id, giver_id, receiver_id, both.is_some()).await
 }
 
+/// Creator only, before the draw: nobody draws inside this household (every pair, both ways).
+#[server(prefix = "/api", endpoint = "add_household")]
+pub async fn add_household(id: i64, member_ids: Option<Vec<i64>>) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::add_household(&state, &user, id, &member_ids.unwrap_or_default()).await
+}
+
 /// Creator only. `reveal_at` is a local date-time (`YYYY-MM-DDTHH:MM`) in the creator's zone.
 #[server(prefix = "/api", endpoint = "draw_names")]
 pub async fn draw_names(id: i64, reveal_at: String) -> Result<(), AppError> {

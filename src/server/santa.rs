@@ -246,6 +246,32 @@ pub async fn add_exclusion(
     Ok(())
 }
 
+pub async fn add_household(state: &AppState, user: &User, id: i64, members: &[i64]) -> Result<(), AppError> {
+    let ex = creator_exchange(state, user, id).await?;
+    must_be_gathering(&ex)?;
+    let mut members = members.to_vec();
+    members.sort_unstable();
+    members.dedup();
+    if members.len() < 2 {
+        return Err(invalid("member_ids", "Tick at least two members who live together."));
+    }
+    for m in &members {
+        if !db::santa::is_member(&state.db.pool, id, *m).await? {
+            return Err(invalid("member_ids", "Everyone in a household must be a member of this exchange."));
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    for &a in &members {
+        for &b in &members {
+            if a != b {
+                db::santa::add_exclusion(&mut *tx, id, a, b).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Parses the creator's local reveal time into UTC seconds.
 fn parse_reveal(input: &str, tz: Tz, now: i64) -> Result<i64, AppError> {
     let s = input.trim();

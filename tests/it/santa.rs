@@ -538,3 +538,51 @@ async fn wish_hints_and_notes_reach_the_other_side_without_naming_the_giver() {
     assert_eq!(s, StatusCode::CONFLICT);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn nobody_draws_inside_their_household() {
+    let app = spawn_app().await;
+    let ann = person(&app, "Ann").await;
+    let mut others = Vec::new();
+    for n in ["Bob", "Cy", "Dee", "Eve", "Fay"] {
+        others.push(person(&app, n).await);
+    }
+    let id = create_exchange(&app, &ann, "Houses").await;
+    let sid = id.to_string();
+    invite(&app, &ann, id, "bob@example.com cy@example.com dee@example.com eve@example.com fay@example.com").await;
+    // Ann, Bob and Cy live together (checkbox fields as the form sends them).
+    let (a, b, c) = (ann.id.to_string(), others[0].id.to_string(), others[1].id.to_string());
+    let form = [
+        ("id", sid.as_str()),
+        ("member_ids[0]", a.as_str()),
+        ("member_ids[1]", b.as_str()),
+        ("member_ids[3]", c.as_str()),
+    ];
+    let (s, body) = json(app.call(&ann.client, "add_household", &form).await).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, _) =
+        json(app.call(&ann.client, "add_household", &[("id", sid.as_str()), ("member_ids[0]", a.as_str())]).await)
+            .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "one person is not a household");
+    let (s, _) = json(app.call(&ann.client, "add_household", &[("id", sid.as_str())]).await).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exchange_exclusions WHERE exchange_id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 6);
+    assert_eq!(draw(&app, &ann, id, &in_an_hour_local()).await.0, StatusCode::OK);
+    let house = [ann.id, others[0].id, others[1].id];
+    let pairs: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT giver_id, receiver_id FROM exchange_assignments WHERE exchange_id = $1")
+            .bind(id)
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(pairs.len(), 6);
+    for (g, r) in pairs {
+        assert!(!(house.contains(&g) && house.contains(&r)), "{g} drew {r} inside the household");
+    }
+    app.shutdown().await;
+}

@@ -116,6 +116,7 @@ pub fn ExchangePage() -> impl IntoView {
     let id = exchange_id();
     let invite = ServerAction::<InviteToExchange>::new();
     let exclude = ServerAction::<AddExclusion>::new();
+    let household = ServerAction::<AddHousehold>::new();
     let draw = ServerAction::<DrawNames>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let data = Resource::new(
@@ -135,7 +136,7 @@ pub fn ExchangePage() -> impl IntoView {
             {move || {
                 data.get()
                     .map(|r| match r {
-                        Ok(x) => view! { <ExchangeDetails x invite exclude draw remove /> }.into_any(),
+                        Ok(x) => view! { <ExchangeDetails x invite exclude household draw remove /> }.into_any(),
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
@@ -148,6 +149,7 @@ fn ExchangeDetails(
     x: ExchangeView,
     invite: ServerAction<InviteToExchange>,
     exclude: ServerAction<AddExclusion>,
+    household: ServerAction<AddHousehold>,
     draw: ServerAction<DrawNames>,
     remove: ServerAction<RemoveMember>,
 ) -> impl IntoView {
@@ -221,6 +223,7 @@ fn ExchangeDetails(
         {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id /> })}
         {manage.then(|| view! { <InviteForm id invite /> })}
         {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
+        {manage.then(|| view! { <HouseholdForm id members=x.members.clone() household /> })}
         {manage.then(|| view! { <DrawForm id count=x.members.len() draw /> })}
     }
 }
@@ -412,6 +415,37 @@ fn ExclusionForm(
                     <label for="f-both">"Both ways (a couple, a household)"</label>
                 </div>
                 <Submit label="Add the exclusion" busy_label="Adding…" pending=exclude.pending() />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn HouseholdForm(id: i64, members: Vec<MemberView>, household: ServerAction<AddHousehold>) -> impl IntoView {
+    let error = action_error(household);
+    view! {
+        <section class="card">
+            <h2>"Households"</h2>
+            <ActionForm action=household>
+                <FormError error />
+                <input type="hidden" name="id" value=id />
+                <fieldset class="household">
+                    <legend>"Who lives together? Nobody draws inside their own household."</legend>
+                    {members
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, m)| {
+                            let field = format!("hh-{}", m.id);
+                            view! {
+                                <div class="field check">
+                                    <input type="checkbox" id=field.clone() name=format!("member_ids[{i}]") value=m.id />
+                                    <label for=field>{m.name}</label>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <Submit label="Add the household" busy_label="Adding…" pending=household.pending() />
             </ActionForm>
         </section>
     }
