@@ -159,6 +159,24 @@ pub async fn add_invite<'e>(
     Ok(r.rows_affected() == 1)
 }
 
+/// Marks the invitation of `email` to one exchange as accepted.
+pub async fn mark_invite_accepted<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE exchange_invites SET accepted_at = $3 WHERE exchange_id = $1 AND email = $2 AND accepted_at IS NULL",
+    )
+    .bind(exchange_id)
+    .bind(email)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 /// Addresses invited but not joined yet.
 pub async fn pending_invites<'e>(
     ex: impl Executor<'e, Database = Any>,

@@ -175,12 +175,7 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
             Some(invitee) => {
                 // Recorded as an invite too, for the daily limit; accepted at once.
                 db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await?;
-                sqlx::query("UPDATE exchange_invites SET accepted_at = $3 WHERE exchange_id = $1 AND email = $2")
-                    .bind(id)
-                    .bind(email.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                db::santa::mark_invite_accepted(&mut *tx, id, email.as_str(), now).await?;
                 if db::santa::add_member(&mut *tx, id, invitee.id, now).await? {
                     let token = new_link(&mut tx, invitee.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS).await?;
                     let msg = OutboxMessage::SantaInvite { user_id: invitee.id, exchange_id: id, token };

@@ -162,6 +162,16 @@ async fn before_the_reveal_nobody_learns_a_pair_but_their_own() {
             ("my_exchanges", vec![]),
             ("boo_grinch", vec![("id", sid.as_str()), ("grinch_id", "1")]),
             ("draw_names", vec![("id", sid.as_str()), ("reveal_at", "2030-01-01T10:00")]),
+            ("invite_to_exchange", vec![("id", sid.as_str()), ("addresses", "new@example.com")]),
+            ("remove_member", vec![("id", sid.as_str()), ("member_id", "1")]),
+            ("add_exclusion", vec![("id", sid.as_str()), ("giver_id", "1"), ("receiver_id", "2")]),
+            ("add_household", vec![("id", sid.as_str()), ("member_ids[0]", "1"), ("member_ids[1]", "2")]),
+            ("give_gift", vec![("id", sid.as_str()), ("emoji", "🎁"), ("message", "hi")]),
+            ("set_wish_hint", vec![("id", sid.as_str()), ("hint", "tea")]),
+            ("note_to_recipient", vec![("id", sid.as_str()), ("body", "psst")]),
+            ("note_to_santa", vec![("id", sid.as_str()), ("body", "thanks")]),
+            ("get_santa_chat", vec![("id", sid.as_str())]),
+            ("start_again", vec![("id", sid.as_str())]),
         ] {
             let (status, body) = json(app.call(&p.client, endpoint, &args).await).await;
             assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{endpoint}: {body}");
