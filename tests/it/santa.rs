@@ -74,6 +74,15 @@ async fn drawn_exchange(app: &TestApp) -> (i64, Vec<Person>) {
     (id, vec![ann, bob, cy])
 }
 
+/// Who gives to whom (read straight from the database: tests only).
+async fn drawn_pairs(app: &TestApp, id: i64) -> Vec<(i64, i64)> {
+    sqlx::query_as("SELECT giver_id, receiver_id FROM exchange_assignments WHERE exchange_id = $1")
+        .bind(id)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
 /// Makes the reveal due now (the test's stand-in for waiting; not reachable in production).
 async fn make_reveal_due(app: &TestApp, id: i64) {
     let now = db::now() - 1;
@@ -142,12 +151,7 @@ async fn before_the_reveal_nobody_learns_a_pair_but_their_own() {
     let app = spawn_app().await;
     let (id, people) = drawn_exchange(&app).await;
     let stranger = person(&app, "Zed").await;
-    let pairs: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT giver_id, receiver_id FROM exchange_assignments WHERE exchange_id = $1")
-            .bind(id)
-            .fetch_all(&app.state.db.pool)
-            .await
-            .unwrap();
+    let pairs = drawn_pairs(&app, id).await;
     assert_eq!(pairs.len(), 3);
     let name = |uid: i64| people.iter().find(|p| p.id == uid).unwrap().name.clone();
     let sid = id.to_string();
@@ -365,12 +369,7 @@ async fn the_reveal_runs_once_with_two_workers_racing_and_brings_gifts_coal_and_
         assert_eq!(mails, 3, "one 'time to open your present' per member");
 
         let grinch = &people[2];
-        let pairs: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT giver_id, receiver_id FROM exchange_assignments WHERE exchange_id = $1")
-                .bind(id)
-                .fetch_all(&app.state.db.pool)
-                .await
-                .unwrap();
+        let pairs = drawn_pairs(&app, id).await;
         for p in &people {
             let (s, present) = json(app.call(&p.client, "get_present", &[("id", &sid)]).await).await;
             assert_eq!(s, StatusCode::OK);
@@ -584,12 +583,7 @@ async fn nobody_draws_inside_their_household() {
     assert_eq!(n, 6);
     assert_eq!(draw(&app, &ann, id, &in_an_hour_local()).await.0, StatusCode::OK);
     let house = [ann.id, others[0].id, others[1].id];
-    let pairs: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT giver_id, receiver_id FROM exchange_assignments WHERE exchange_id = $1")
-            .bind(id)
-            .fetch_all(&app.state.db.pool)
-            .await
-            .unwrap();
+    let pairs = drawn_pairs(&app, id).await;
     assert_eq!(pairs.len(), 6);
     for (g, r) in pairs {
         assert!(!(house.contains(&g) && house.contains(&r)), "{g} drew {r} inside the household");
