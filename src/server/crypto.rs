@@ -19,9 +19,25 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The unguessable part of a public address (a wall of shame): 22 base64url characters
+/// (132 random bits).
+pub fn new_share_token() -> String {
+    new_token()[..SHARE_TOKEN_LEN].to_string()
+}
+
+const SHARE_TOKEN_LEN: usize = 22;
+
+pub fn looks_like_share_token(s: &str) -> bool {
+    s.len() == SHARE_TOKEN_LEN && is_base64url(s)
+}
+
+fn is_base64url(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Whether a string could be one of our tokens (cheap check before touching the database).
 pub fn looks_like_token(s: &str) -> bool {
-    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.len() == 43 && is_base64url(s)
 }
 
 fn hash_blocking(password: &str) -> anyhow::Result<String> {

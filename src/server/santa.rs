@@ -44,6 +44,23 @@ async fn creator_exchange(state: &AppState, user: &User, id: i64) -> Result<Exch
     Ok(ex)
 }
 
+/// Mails each of `user_ids` a signed link to `target`, inside `tx` (the outbox);
+/// `message` builds the mail from the user id and the link's token.
+async fn mail_with_link(
+    tx: &mut db::Tx,
+    user_ids: impl IntoIterator<Item = i64>,
+    target: &str,
+    now: i64,
+    message: impl Fn(i64, String) -> OutboxMessage,
+) -> Result<(), AppError> {
+    for uid in user_ids {
+        let Some(u) = db::users::by_id(&mut **tx, uid).await? else { continue };
+        let token = new_link(tx, u.id, LinkPurpose::SignIn, target, EXCHANGE_LINK_SECS).await?;
+        db::outbox::enqueue(&mut **tx, &u.email, &message(u.id, token), now).await?;
+    }
+    Ok(())
+}
+
 fn must_be_gathering(ex: &Exchange) -> Result<(), AppError> {
     match ex.state {
         ExchangeState::Gathering => Ok(()),
@@ -67,7 +84,7 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
         .map_err(|e| invalid("description", e))?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let share = &super::crypto::new_token()[..22];
+    let share = &super::crypto::new_share_token();
     let id = db::santa::create(&mut *tx, user.id, &name, &note, &description, share, now).await?;
     db::santa::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
@@ -85,24 +102,20 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
     let now = db::now();
     let name: String = format!("{} (again)", old.name).chars().take(exchange::NAME_MAX).collect();
     let mut tx = state.db.begin_write().await?;
-    let share = &super::crypto::new_token()[..22];
+    let share = &super::crypto::new_share_token();
     let new_id = db::santa::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
     let target = format!("/santa/{new_id}");
-    for (uid, _) in db::santa::members(&mut *tx, id).await? {
+    let members: Vec<i64> = db::santa::members(&mut *tx, id).await?.into_iter().map(|(uid, _)| uid).collect();
+    for &uid in &members {
         db::santa::add_member(&mut *tx, new_id, uid, now).await?;
-        if uid == user.id {
-            continue;
-        }
-        let Some(u) = db::users::by_id(&mut *tx, uid).await? else { continue };
-        let token = new_link(&mut tx, u.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS).await?;
-        db::outbox::enqueue(
-            &mut *tx,
-            &u.email,
-            &OutboxMessage::SantaInvite { user_id: u.id, exchange_id: new_id, token },
-            now,
-        )
-        .await?;
     }
+    let others: Vec<i64> = members.into_iter().filter(|&uid| uid != user.id).collect();
+    mail_with_link(&mut tx, others, &target, now, |user_id, token| OutboxMessage::SantaInvite {
+        user_id,
+        exchange_id: new_id,
+        token,
+    })
+    .await?;
     let mut rules = db::santa::exclusions(&mut *tx, id).await?;
     rules.extend(db::santa::pairs_after_reveal(&mut *tx, id).await?);
     for (g, r) in rules {
@@ -177,9 +190,12 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
                 db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await?;
                 db::santa::mark_invite_accepted(&mut *tx, id, email.as_str(), now).await?;
                 if db::santa::add_member(&mut *tx, id, invitee.id, now).await? {
-                    let token = new_link(&mut tx, invitee.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS).await?;
-                    let msg = OutboxMessage::SantaInvite { user_id: invitee.id, exchange_id: id, token };
-                    db::outbox::enqueue(&mut *tx, &invitee.email, &msg, now).await?;
+                    mail_with_link(&mut tx, [invitee.id], &target, now, |user_id, token| OutboxMessage::SantaInvite {
+                        user_id,
+                        exchange_id: id,
+                        token,
+                    })
+                    .await?;
                     report.added.push(email.to_string());
                 } else {
                     report.already.push(email.to_string());
@@ -318,18 +334,13 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     }
     let payload = format!("{{\"exchange_id\":{id}}}");
     db::jobs::schedule(&mut *tx, &reveal_key(id), JobKind::Reveal, &payload, reveal_at).await?;
-    for (giver, _) in &members {
-        let Some(u) = db::users::by_id(&mut *tx, *giver).await? else { continue };
-        let token =
-            new_link(&mut tx, u.id, LinkPurpose::SignIn, &format!("/santa/{id}/gift"), EXCHANGE_LINK_SECS).await?;
-        db::outbox::enqueue(
-            &mut *tx,
-            &u.email,
-            &OutboxMessage::GiftingToDo { user_id: u.id, exchange_id: id, token },
-            now,
-        )
-        .await?;
-    }
+    let givers: Vec<i64> = members.iter().map(|(uid, _)| *uid).collect();
+    mail_with_link(&mut tx, givers, &format!("/santa/{id}/gift"), now, |user_id, token| OutboxMessage::GiftingToDo {
+        user_id,
+        exchange_id: id,
+        token,
+    })
+    .await?;
     tx.commit().await?;
     state.worker_wake.notify_one();
     super::live::notify(state, id);
@@ -467,7 +478,7 @@ pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<Pres
 }
 
 pub async fn wall(state: &AppState, viewer: Option<&User>, share_token: &str) -> Result<WallView, AppError> {
-    if share_token.len() != 22 || !share_token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !super::crypto::looks_like_share_token(share_token) {
         return Err(AppError::NotFound);
     }
     let ex = db::santa::by_share_token(&state.db.pool, share_token).await?.ok_or(AppError::NotFound)?;
@@ -512,20 +523,12 @@ pub async fn reveal(state: &AppState, exchange_id: i64) -> anyhow::Result<()> {
         tracing::info!(exchange_id, "reveal skipped: not in the drawn state");
         return Ok(());
     }
-    for (uid, _) in db::santa::members(&mut *tx, exchange_id).await? {
-        let Some(u) = db::users::by_id(&mut *tx, uid).await? else { continue };
-        let target = format!("/santa/{exchange_id}/present");
-        let token = new_link(&mut tx, u.id, LinkPurpose::SignIn, &target, EXCHANGE_LINK_SECS)
-            .await
-            .map_err(|e| anyhow::anyhow!("creating a link: {e}"))?;
-        db::outbox::enqueue(
-            &mut *tx,
-            &u.email,
-            &OutboxMessage::PresentReady { user_id: u.id, exchange_id, token },
-            now,
-        )
-        .await?;
-    }
+    let members: Vec<i64> = db::santa::members(&mut *tx, exchange_id).await?.into_iter().map(|(uid, _)| uid).collect();
+    mail_with_link(&mut tx, members, &format!("/santa/{exchange_id}/present"), now, |user_id, token| {
+        OutboxMessage::PresentReady { user_id, exchange_id, token }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("mailing the members: {e}"))?;
     tx.commit().await?;
     state.worker_wake.notify_one();
     super::live::notify(state, exchange_id);
