@@ -44,7 +44,7 @@ test("a sign-up error shows in place and keeps what was typed", async ({ page })
   await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
 });
 
-test("log in with an emailed magic link", async ({ page, request }) => {
+test("an emailed sign-in link for an unconfirmed address confirms it and lands on its page", async ({ page, request }) => {
   const email = freshEmail("cara");
   const res = await request.post("/api/sign_up", {
     form: { email, display_name: "Cara", password: "a long password", time_zone: "Europe/Paris" },
@@ -59,9 +59,11 @@ test("log in with an emailed magic link", async ({ page, request }) => {
   await linkForm.getByRole("button", { name: "Email me a link" }).click();
   await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
 
-  await followMailLink(page, email, "Your Hearth sign-in link");
+  // The address was never confirmed: the link mailed confirms it as it signs in.
+  await followMailLink(page, email, "Confirm your email for Hearth");
   await page.getByRole("button", { name: "Continue as Cara" }).click();
   await expect(page).toHaveURL(/\/lunches$/);
   await page.goto("/me");
   await expect(page.getByRole("heading", { name: "Hi, Cara" })).toBeVisible();
+  await expect(page.getByText("✓ confirmed")).toBeVisible();
 });

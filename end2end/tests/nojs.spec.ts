@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { freshEmail } from "./helpers";
+import { freshEmail, followMailLink } from "./helpers";
 
 test.use({ javaScriptEnabled: false });
 
@@ -25,14 +25,30 @@ test("without JavaScript a sign-up mistake comes back as a readable message", as
   await expect(page.getByRole("alert")).toContainText("doesn't look like an email address");
 });
 
-test("log in and continue from an emailed link work with JavaScript disabled", async ({ page, request }) => {
+test("continue from an emailed link, then log in, with JavaScript disabled", async ({ page, request }) => {
   const email = freshEmail("fay");
   await request.post("/api/sign_up", {
-    form: { email, display_name: "Fay", password: "a long password", time_zone: "UTC" },
+    form: { email, display_name: "Fay", password: "a long password", time_zone: "UTC", next: "/santa" },
     headers: { Accept: "application/json" },
   });
+  // An unconfirmed address cannot log in with its password.
+  await page.goto("/login");
+  let pw = page.locator("section", { hasText: "Forgot your password?" });
+  await pw.getByLabel("Email").fill(email);
+  await pw.getByLabel("Password").fill("a long password");
+  await pw.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert").first()).toContainText("confirm your email address first");
+  // The emailed link: its page, its button (a plain form post), and the page it is about.
+  await followMailLink(page, email, "Confirm your email for Hearth");
+  await expect(page).toHaveURL(/\/l\/[A-Za-z0-9_-]{43}$/);
+  await page.getByRole("button", { name: "Continue as Fay" }).click();
+  await expect(page).toHaveURL(/\/santa$/);
+  await page.goto("/me");
+  await expect(page.getByRole("heading", { name: "Hi, Fay" })).toBeVisible();
+  // Signed out again, the password now works.
+  await page.context().clearCookies();
   await page.goto("/login?next=/events");
-  const pw = page.locator("section", { hasText: "Forgot your password?" });
+  pw = page.locator("section", { hasText: "Forgot your password?" });
   await pw.getByLabel("Email").fill(email);
   await pw.getByLabel("Password").fill("a long password");
   await pw.getByRole("button", { name: "Log in" }).click();

@@ -64,10 +64,20 @@ test("three people join, draw, two give, the reveal brings gifts, coal and a pub
   const exchangePath = new URL(ann.url()).pathname;
   await ann.getByLabel("Email addresses").fill(`${bobEmail}\n${danEmail}, not-an-address`);
   await ann.getByRole("button", { name: "Send invitations" }).click();
-  await expect(ann.getByText(`Added: ${bobEmail}`)).toBeVisible();
-  await expect(ann.getByText(`Invited to join Hearth: ${danEmail}`)).toBeVisible();
+  // The report does not say who already has an account.
+  await expect(ann.getByText(`Invited: ${bobEmail}, ${danEmail}`)).toBeVisible();
   await expect(ann.getByText("Not email addresses, skipped: not-an-address")).toBeVisible();
   await shot(ann, "exchange-gathering");
+
+  // Bob has an account: he is asked, not put in. He opens the invitation and joins.
+  await followMailLink(bob, bobEmail, "You are invited to the Secret Santa");
+  await bob.getByRole("button", { name: "Continue as Bob" }).click();
+  await expect(bob.getByRole("heading", { name: "Office party" })).toBeVisible();
+  await expect(bob.getByText("Once you're in, you're in")).toBeVisible();
+  await shot(bob, "invitation");
+  await waitForHydration(bob);
+  await bob.getByRole("button", { name: "Join", exact: true }).click();
+  await expect(bob.getByText("Members (2)")).toBeVisible();
 
   // Dan follows the invitation, signs up with the address filled in, verifies, and is in.
   await followMailLink(dan, danEmail, "You are invited to the Secret Santa");

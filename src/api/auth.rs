@@ -95,7 +95,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     use crate::server::{accounts, context};
     let state = context::app_state()?;
-    let user_id = accounts::reset_password(&state, &token, &password).await?;
+    let user_id = accounts::reset_password(&state, &token, &password, &context::client_ip()).await?;
     let session = accounts::start_session(&state, user_id).await?;
     context::set_session_cookie(&state, &session);
     leptos_axum::redirect("/me?reset=1");

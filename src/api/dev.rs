@@ -14,12 +14,13 @@ pub struct DevMailView {
     pub sent_at: String,
 }
 
-/// Public in dev mode only; `NotFound` otherwise.
+/// Dev mode only, and only to clients on this machine (it lists live sign-in links);
+/// `NotFound` otherwise.
 #[server(prefix = "/api", endpoint = "dev_mailbox")]
 pub async fn dev_mailbox() -> Result<Vec<DevMailView>, AppError> {
     use crate::server::context;
     let state = context::app_state()?;
-    if !state.settings.server.dev_mode {
+    if !state.settings.server.dev_mode || !context::client_is_loopback() {
         return Err(AppError::NotFound);
     }
     let base = state.settings.base_url().to_string();

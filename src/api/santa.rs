@@ -31,8 +31,8 @@ pub struct ExchangeView {
     /// The public, shareable address of the wall of shame.
     pub wall_path: String,
     pub members: Vec<MemberView>,
-    /// Creator only: addresses invited that have not joined yet.
-    pub pending_invites: Vec<String>,
+    /// Creator only: invitations not accepted yet (pending or declined).
+    pub invites: Vec<InviteView>,
     /// Creator only: "A must not draw B", as names.
     pub exclusions: Vec<(String, String)>,
     /// Shown in the viewer's own time zone.
@@ -41,13 +41,35 @@ pub struct ExchangeView {
     /// The viewer's own recipient, once drawn.
     pub my_recipient: Option<String>,
     pub my_gift_chosen: bool,
+    /// The reveal time has passed and the presents are being opened (the timed job has not
+    /// finished yet, or is retrying).
+    pub revealing: bool,
 }
 
+/// An invitation as the exchange's creator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    pub email: String,
+    pub declined: bool,
+    /// A reminder may be sent (the last mail is a day old, and they have not declined).
+    pub can_remind: bool,
+}
+
+/// What an invited person sees before joining.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: i64,
+    pub name: String,
+    pub creator_name: String,
+    pub spending_note: String,
+    pub description: String,
+    pub member_count: usize,
+}
+
+/// What happened to each pasted address. Says nothing about who has an account.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteReport {
-    /// Had an account: added and mailed.
-    pub added: Vec<String>,
-    /// No account yet: mailed a link to join.
+    /// Mailed an invitation (to join with one tap, or to sign up and join).
     pub invited: Vec<String>,
     /// Already a member or already invited.
     pub already: Vec<String>,
@@ -160,6 +182,55 @@ pub async fn start_again(id: i64) -> Result<(), AppError> {
     let new_id = santa::start_again(&state, &user, id).await?;
     leptos_axum::redirect(&format!("/santa/{new_id}"));
     Ok(())
+}
+
+/// Signed in. Exchanges that invited the viewer and wait for an answer.
+#[server(prefix = "/api", endpoint = "my_invitations")]
+pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::my_invitations(&state, &user).await
+}
+
+/// Invitees only (a pending invitation to the viewer's verified address).
+#[server(prefix = "/api", endpoint = "get_invitation")]
+pub async fn get_invitation(id: i64) -> Result<InvitationView, AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::invitation(&state, &user, id).await
+}
+
+/// Invitees only, before the draw: "Join — once you're in, you're in".
+#[server(prefix = "/api", endpoint = "join_exchange")]
+pub async fn join_exchange(id: i64) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::join(&state, &user, id).await?;
+    leptos_axum::redirect(&format!("/santa/{id}"));
+    Ok(())
+}
+
+/// Invitees only: no, thanks.
+#[server(prefix = "/api", endpoint = "decline_invitation")]
+pub async fn decline_invitation(id: i64) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::decline(&state, &user, id).await?;
+    leptos_axum::redirect("/santa");
+    Ok(())
+}
+
+/// Creator only, before the draw: mails a pending invitee again (once a day).
+#[server(prefix = "/api", endpoint = "remind_invitee")]
+pub async fn remind_invitee(id: i64, email: String) -> Result<(), AppError> {
+    use crate::server::{context, santa};
+    let state = context::app_state()?;
+    let user = context::current_user(&state).await?;
+    santa::remind(&state, &user, id, &email).await
 }
 
 /// Members only.

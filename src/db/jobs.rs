@@ -79,7 +79,8 @@ pub async fn mark_done<'e>(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE timed_jobs SET done_at = $3, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2",
+        "UPDATE timed_jobs SET done_at = $3, last_error = NULL, locked_by = NULL, locked_until = NULL
+         WHERE id = $1 AND locked_by = $2",
     )
     .bind(id)
     .bind(worker)
@@ -89,34 +90,33 @@ pub async fn mark_done<'e>(
     Ok(())
 }
 
-/// A failed run: retried at `retry_at`, or given up (marked done with the error) when `None`.
+/// A failed run: due again at `retry_at`, with the error kept for operators. Timed jobs
+/// are never given up.
 pub async fn mark_failed<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: i64,
     worker: &str,
-    retry_at: Option<i64>,
+    retry_at: i64,
     error: &str,
-    now: i64,
 ) -> Result<(), sqlx::Error> {
     let error: String = error.chars().take(500).collect();
-    let q = match retry_at {
-        Some(at) => sqlx::query(
-            "UPDATE timed_jobs SET run_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(at)
-        .bind(error),
-        None => sqlx::query(
-            "UPDATE timed_jobs SET done_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(now)
-        .bind(error),
-    };
-    q.execute(ex).await?;
+    sqlx::query(
+        "UPDATE timed_jobs SET run_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $1 AND locked_by = $2",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(retry_at)
+    .bind(error)
+    .execute(ex)
+    .await?;
     Ok(())
+}
+
+/// Unfinished jobs whose last run failed (for /metrics).
+pub async fn failing<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM timed_jobs WHERE done_at IS NULL AND last_error IS NOT NULL")
+        .fetch_one(ex)
+        .await
 }
 
 pub async fn release<'e>(ex: impl Executor<'e, Database = Any>, worker: &str) -> Result<u64, sqlx::Error> {

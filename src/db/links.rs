@@ -10,9 +10,29 @@ pub struct NewLink<'a> {
     pub expires_at: i64,
 }
 
+/// Credentials typed at a sign-up for an address whose account is not verified yet; they
+/// ride in that sign-up's verification link and are applied only when it is used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingCredentials {
+    pub display_name: String,
+    pub password_hash: String,
+    pub time_zone: String,
+}
+
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, l: &NewLink<'_>, now: i64) -> Result<(), sqlx::Error> {
+    insert_with(ex, l, None, now).await
+}
+
+pub async fn insert_with<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    l: &NewLink<'_>,
+    pending: Option<&PendingCredentials>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO link_tokens (token_hash, user_id, purpose, target, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO link_tokens (token_hash, user_id, purpose, target, created_at, expires_at,
+                                  pending_display_name, pending_password_hash, pending_time_zone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(l.token_hash)
     .bind(l.user_id)
@@ -20,8 +40,44 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, l: &NewLink<'_>, 
     .bind(l.target)
     .bind(now)
     .bind(l.expires_at)
+    .bind(pending.map(|p| p.display_name.clone()))
+    .bind(pending.map(|p| p.password_hash.clone()))
+    .bind(pending.map(|p| p.time_zone.clone()))
     .execute(ex)
     .await?;
+    Ok(())
+}
+
+/// The credentials a verification link carries, if any.
+pub async fn pending_credentials<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+) -> Result<Option<PendingCredentials>, sqlx::Error> {
+    let row = sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>)>(
+        "SELECT pending_display_name, pending_password_hash, pending_time_zone FROM link_tokens WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?;
+    Ok(match row {
+        Some((Some(display_name), Some(password_hash), Some(time_zone))) => {
+            Some(PendingCredentials { display_name, password_hash, time_zone })
+        }
+        _ => None,
+    })
+}
+
+/// Voids every unused link of a user (their credentials changed hands).
+pub async fn void_for_user<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE link_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .bind(now)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 

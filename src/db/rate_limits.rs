@@ -1,29 +1,102 @@
-//! Fixed-window counters shared by every instance (they live in the database).
-use sqlx::{Any, Executor};
+//! Rate limits shared by every instance (they live in the database): sliding-window
+//! counters, and the per-address login slow-down.
+use sqlx::{Any, AnyPool, Executor};
 
-/// Counts one hit on `bucket` in the window containing `now` and returns the hits so far.
-pub async fn hit<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    bucket: &str,
-    window_secs: i64,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
-    let window_start = now - now.rem_euclid(window_secs.max(1));
-    sqlx::query_scalar::<_, i64>(
-        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)
-         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+/// Counts `n` hits on `bucket` and returns the hits in the last `window_secs`, estimated as
+/// a sliding window: this fixed window's hits plus the previous window's, weighted by how
+/// much of it the sliding window still covers. A burst straddling a window boundary
+/// therefore counts in full (a fixed window would let it through twice).
+pub async fn hit_n(pool: &AnyPool, bucket: &str, window_secs: i64, n: i64, now: i64) -> Result<i64, sqlx::Error> {
+    let window = window_secs.max(1);
+    let window_start = now - now.rem_euclid(window);
+    let current = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, $3)
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + $3
          RETURNING hits",
     )
     .bind(bucket)
     .bind(window_start)
-    .fetch_one(ex)
-    .await
+    .bind(n)
+    .fetch_one(pool)
+    .await?;
+    let previous = sqlx::query_scalar::<_, i64>("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+        .bind(bucket)
+        .bind(window_start - window)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0);
+    Ok(sliding_estimate(previous, current, now - window_start, window))
 }
 
-pub async fn delete_old<'e>(ex: impl Executor<'e, Database = Any>, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(now - 2 * 24 * 3600)
-        .execute(ex)
+/// `previous` weighted by the part of the previous window still inside the sliding window,
+/// plus `current`, rounded up.
+pub fn sliding_estimate(previous: i64, current: i64, elapsed: i64, window: i64) -> i64 {
+    let remaining = (window - elapsed).clamp(0, window);
+    current + (previous * remaining + window - 1) / window
+}
+
+pub async fn delete_old(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+    let windows = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(now - 3 * 24 * 3600)
+        .execute(pool)
         .await?
-        .rows_affected())
+        .rows_affected();
+    let failures = sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1")
+        .bind(now - 24 * 3600)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(windows + failures)
+}
+
+/// Failed password logins of an address: (failures, time of the last one).
+pub async fn login_failures<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, i64)>("SELECT failures, last_failure_at FROM login_failures WHERE email = $1")
+        .bind(email)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Records a failed login; failures older than `forget_after_secs` are forgotten first.
+pub async fn record_login_failure<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+    forget_after_secs: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2)
+         ON CONFLICT (email) DO UPDATE SET
+           failures = CASE WHEN login_failures.last_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
+           last_failure_at = $2",
+    )
+    .bind(email)
+    .bind(now)
+    .bind(now - forget_after_secs)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(ex).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sliding_estimate;
+
+    #[test]
+    fn the_previous_window_fades_out_as_the_current_one_fills() {
+        // Ten hits at the very end of the previous window still count in full at the start
+        // of this one, half of them half-way through, none at its end.
+        assert_eq!(sliding_estimate(10, 0, 0, 900), 10);
+        assert_eq!(sliding_estimate(10, 3, 450, 900), 8);
+        assert_eq!(sliding_estimate(10, 3, 900, 900), 3);
+        assert_eq!(sliding_estimate(0, 4, 10, 900), 4);
+    }
 }

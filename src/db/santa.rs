@@ -138,7 +138,20 @@ pub async fn is_member<'e>(
         .is_some())
 }
 
-/// Records an invitation of an address without an account; false if already invited.
+/// Locks the exchange row for the rest of `tx` if it is still gathering, and says whether
+/// it is. Every change to membership or exclusions calls this first, inside its write
+/// transaction: the draw's own conditional UPDATE takes the same row lock, so a join and a
+/// draw are serialised on Postgres as they are on SQLite (`BEGIN IMMEDIATE`), and a change
+/// that comes second sees the exchange drawn and is refused.
+pub async fn lock_gathering(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE exchanges SET state = 'gathering' WHERE id = $1 AND state = 'gathering'")
+        .bind(exchange_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records an invitation of an address; false if it was already invited.
 pub async fn add_invite<'e>(
     ex: impl Executor<'e, Database = Any>,
     exchange_id: i64,
@@ -159,75 +172,126 @@ pub async fn add_invite<'e>(
     Ok(r.rows_affected() == 1)
 }
 
-/// Marks the invitation of `email` to one exchange as accepted.
-pub async fn mark_invite_accepted<'e>(
+const PENDING: &str = "accepted_at IS NULL AND declined_at IS NULL";
+
+/// Accepts the pending invitation of `email`; true only for the call that accepted it.
+pub async fn accept_invite<'e>(
     ex: impl Executor<'e, Database = Any>,
     exchange_id: i64,
     email: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE exchange_invites SET accepted_at = $3 WHERE exchange_id = $1 AND email = $2 AND accepted_at IS NULL",
-    )
-    .bind(exchange_id)
-    .bind(email)
-    .bind(now)
-    .execute(ex)
-    .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        format!("UPDATE exchange_invites SET accepted_at = $3 WHERE exchange_id = $1 AND email = $2 AND {PENDING}");
+    Ok(sqlx::query(&sql).bind(exchange_id).bind(email).bind(now).execute(ex).await?.rows_affected() == 1)
 }
 
-/// Addresses invited but not joined yet.
-pub async fn pending_invites<'e>(
+/// Declines the pending invitation of `email`; false if there was none.
+pub async fn decline_invite<'e>(
     ex: impl Executor<'e, Database = Any>,
     exchange_id: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar::<_, String>(
-        "SELECT email FROM exchange_invites WHERE exchange_id = $1 AND accepted_at IS NULL ORDER BY created_at, email",
+    email: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        format!("UPDATE exchange_invites SET declined_at = $3 WHERE exchange_id = $1 AND email = $2 AND {PENDING}");
+    Ok(sqlx::query(&sql).bind(exchange_id).bind(email).bind(now).execute(ex).await?.rows_affected() == 1)
+}
+
+/// Records a reminder of a pending invitation, at most one per `min_gap_secs` (counting the
+/// invitation itself); false when it is too soon or nothing is pending.
+pub async fn mark_reminded<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    email: &str,
+    now: i64,
+    min_gap_secs: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "UPDATE exchange_invites SET reminded_at = $3
+         WHERE exchange_id = $1 AND email = $2 AND {PENDING} AND COALESCE(reminded_at, created_at) <= $4"
+    );
+    let r = sqlx::query(&sql).bind(exchange_id).bind(email).bind(now).bind(now - min_gap_secs).execute(ex).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// An invitation as its exchange's creator sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteRow {
+    pub email: String,
+    pub declined: bool,
+    /// When the last mail about it went out (the invitation or a reminder).
+    pub last_mailed_at: i64,
+}
+
+/// Invitations not accepted (pending or declined), oldest first.
+pub async fn open_invites<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+) -> Result<Vec<InviteRow>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, (String, Option<i64>, i64)>(
+        "SELECT email, declined_at, COALESCE(reminded_at, created_at) FROM exchange_invites
+         WHERE exchange_id = $1 AND accepted_at IS NULL ORDER BY created_at, email",
     )
     .bind(exchange_id)
     .fetch_all(ex)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(email, declined_at, last_mailed_at)| InviteRow {
+            email,
+            declined: declined_at.is_some(),
+            last_mailed_at,
+        })
+        .collect())
 }
 
-/// Joins `user_id` to every exchange (still gathering) that invited `email`; returns them.
-pub async fn accept_invites(
+/// Whether `email` has a pending invitation to the exchange.
+pub async fn has_pending_invite<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!("SELECT 1 FROM exchange_invites WHERE exchange_id = $1 AND email = $2 AND {PENDING}");
+    Ok(sqlx::query_scalar::<_, i64>(&sql).bind(exchange_id).bind(email).fetch_optional(ex).await?.is_some())
+}
+
+/// Gathering exchanges that invited `email` and wait for an answer, newest first.
+pub async fn pending_invitations_for<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Vec<Exchange>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM exchanges e JOIN exchange_invites i ON i.exchange_id = e.id
+         WHERE i.email = $1 AND i.accepted_at IS NULL AND i.declined_at IS NULL AND e.state = 'gathering'
+         ORDER BY e.id DESC"
+    );
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(email).fetch_all(ex).await?.into_iter().map(from_row).collect())
+}
+
+/// The first time an address is proven: joins its owner to every gathering exchange that
+/// invited it while it had no verified account (newcomers join without another click).
+/// Each join is conditional on the exchange still gathering (see `lock_gathering`).
+pub async fn accept_newcomer_invites(
     tx: &mut crate::db::Tx,
     email: &str,
     user_id: i64,
     now: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let ids = sqlx::query_scalar::<_, i64>(
-        "SELECT i.exchange_id FROM exchange_invites i JOIN exchanges e ON e.id = i.exchange_id
-         WHERE i.email = $1 AND i.accepted_at IS NULL AND e.state = 'gathering'",
-    )
-    .bind(email)
-    .fetch_all(&mut **tx)
-    .await?;
-    for id in &ids {
-        add_member(&mut **tx, *id, user_id, now).await?;
+    let sql = format!("SELECT exchange_id FROM exchange_invites WHERE email = $1 AND {PENDING} ORDER BY exchange_id");
+    let ids = sqlx::query_scalar::<_, i64>(&sql).bind(email).fetch_all(&mut **tx).await?;
+    let mut joined = Vec::new();
+    for id in ids {
+        if lock_gathering(tx, id).await? && accept_invite(&mut **tx, id, email, now).await? {
+            add_member(&mut **tx, id, user_id, now).await?;
+            joined.push(id);
+        }
     }
-    sqlx::query("UPDATE exchange_invites SET accepted_at = $2 WHERE email = $1 AND accepted_at IS NULL")
-        .bind(email)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(ids)
+    Ok(joined)
 }
 
-/// How many addresses a member invited since `since` (for the daily limit).
-pub async fn invites_sent_since<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    user_id: i64,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM exchange_invites WHERE invited_by = $1 AND created_at >= $2")
-        .bind(user_id)
-        .bind(since)
-        .fetch_one(ex)
-        .await
-}
-
+/// Adds a visible exclusion ("A must not draw B"); a hidden one for the same pair becomes
+/// visible (the creator asked for it, so it reveals nothing).
 pub async fn add_exclusion<'e>(
     ex: impl Executor<'e, Database = Any>,
     exchange_id: i64,
@@ -235,7 +299,26 @@ pub async fn add_exclusion<'e>(
     receiver: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO exchange_exclusions (exchange_id, giver_id, receiver_id) VALUES ($1, $2, $3)
+        "INSERT INTO exchange_exclusions (exchange_id, giver_id, receiver_id, hidden) VALUES ($1, $2, $3, 0)
+         ON CONFLICT (exchange_id, giver_id, receiver_id) DO UPDATE SET hidden = 0",
+    )
+    .bind(exchange_id)
+    .bind(giver)
+    .bind(receiver)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Adds a hidden exclusion (last time's pairs): honoured by the draw, shown to nobody.
+pub async fn add_hidden_exclusion<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    giver: i64,
+    receiver: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO exchange_exclusions (exchange_id, giver_id, receiver_id, hidden) VALUES ($1, $2, $3, 1)
          ON CONFLICT (exchange_id, giver_id, receiver_id) DO NOTHING",
     )
     .bind(exchange_id)
@@ -246,15 +329,27 @@ pub async fn add_exclusion<'e>(
     Ok(())
 }
 
+/// The exclusions the creator set (visible ones only).
 pub async fn exclusions<'e>(
     ex: impl Executor<'e, Database = Any>,
     exchange_id: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as::<_, (i64, i64)>(
-        "SELECT giver_id, receiver_id FROM exchange_exclusions WHERE exchange_id = $1 ORDER BY giver_id, receiver_id",
+        "SELECT giver_id, receiver_id FROM exchange_exclusions WHERE exchange_id = $1 AND hidden = 0
+         ORDER BY giver_id, receiver_id",
     )
     .bind(exchange_id)
     .fetch_all(ex)
+    .await
+}
+
+/// Every exclusion, hidden ones included: for the draw only.
+pub async fn exclusions_for_draw(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT giver_id, receiver_id FROM exchange_exclusions WHERE exchange_id = $1 ORDER BY giver_id, receiver_id",
+    )
+    .bind(exchange_id)
+    .fetch_all(&mut **tx)
     .await
 }
 

@@ -74,13 +74,45 @@ pub async fn credentials<'e>(
     Ok(row.map(|(a, b, c, d, e, f, hash)| (from_row((a, b, c, d, e, f)), hash)))
 }
 
-pub async fn mark_verified<'e>(ex: impl Executor<'e, Database = Any>, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1")
+/// Marks the address verified; true only for the call that verified it (the moment this
+/// person first proves the address, when pending invitations are accepted).
+pub async fn mark_verified<'e>(ex: impl Executor<'e, Database = Any>, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL")
         .bind(id)
         .bind(now)
         .execute(ex)
         .await?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
+}
+
+/// The verified account holding `email`, if any: the only kind an invitation may match.
+pub async fn verified_by_email<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1 AND email_verified_at IS NOT NULL");
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(email).fetch_optional(ex).await?.map(from_row))
+}
+
+/// Replaces the name, password and time zone of a still-unverified account (a later
+/// sign-up's credentials, applied when its verification link is used).
+pub async fn replace_unverified_credentials<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: i64,
+    display_name: &str,
+    password_hash: &str,
+    time_zone: &str,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE users SET display_name = $2, password_hash = $3, time_zone = $4 WHERE id = $1 AND email_verified_at IS NULL",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(time_zone)
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 pub async fn set_password_hash<'e>(

@@ -74,6 +74,20 @@ impl NewPassword {
     }
 }
 
+const LOGIN_DELAY_CAP_SECS: i64 = 15 * 60;
+
+/// How long an address must wait before its next password attempt: nothing for the first
+/// `free` failures, then 1 s, 2 s, 4 s … (doubling, at most 15 minutes), counted from the
+/// last failure. A slow-down, not a lock-out: emailed sign-in links are never held back.
+pub fn login_wait_secs(failures: i64, free: i64, last_failure_at: i64, now: i64) -> i64 {
+    let free = free.max(1);
+    if failures < free {
+        return 0;
+    }
+    let delay = (1i64 << (failures - free).clamp(0, 20)).min(LOGIN_DELAY_CAP_SECS);
+    (last_failure_at + delay - now).max(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +107,16 @@ mod tests {
         assert!(NewPassword::parse("long enough").is_ok());
         assert_eq!(NewPassword::parse(&"p".repeat(129)), Err(PasswordError::TooLong));
         assert_eq!(format!("{:?}", NewPassword::parse("secret-pass").unwrap()), "NewPassword(***)");
+    }
+
+    #[test]
+    fn failed_logins_slow_down_exponentially_and_never_lock_out_for_long() {
+        assert_eq!(login_wait_secs(9, 10, 1000, 1000), 0);
+        assert_eq!(login_wait_secs(10, 10, 1000, 1000), 1);
+        assert_eq!(login_wait_secs(11, 10, 1000, 1000), 2);
+        assert_eq!(login_wait_secs(14, 10, 1000, 1000), 16);
+        assert_eq!(login_wait_secs(14, 10, 1000, 1016), 0, "the wait runs from the last failure");
+        assert_eq!(login_wait_secs(60, 10, 1000, 1000), 15 * 60, "capped at 15 minutes");
     }
 }
 

@@ -18,16 +18,27 @@ pub enum OutboxMessage {
         user_id: i64,
         token: String,
     },
-    /// A registered member was added to an exchange.
+    /// Someone tried to sign up with the address of this (verified) account.
+    SignUpAttempt {
+        user_id: i64,
+        /// Makes each attempt its own mail (the rate limit bounds them).
+        attempt: String,
+    },
+    /// A registered person is invited to an exchange; the link leads to Join / Decline.
     SantaInvite {
         user_id: i64,
         exchange_id: i64,
         token: String,
+        /// 0 for the invitation, else the day number of a reminder.
+        #[serde(default)]
+        reminder: i64,
     },
-    /// An address without an account was invited; the link leads to sign-up.
+    /// An address without a verified account was invited; the link leads to sign-up.
     SantaInviteNewcomer {
         email: String,
         exchange_id: i64,
+        #[serde(default)]
+        reminder: i64,
     },
     /// The draw happened: "You have gifting to do".
     GiftingToDo {
@@ -50,6 +61,7 @@ impl OutboxMessage {
             Self::VerifyEmail { user_id, .. }
             | Self::SignInLink { user_id, .. }
             | Self::PasswordReset { user_id, .. }
+            | Self::SignUpAttempt { user_id, .. }
             | Self::SantaInvite { user_id, .. }
             | Self::GiftingToDo { user_id, .. }
             | Self::PresentReady { user_id, .. } => Some(*user_id),
@@ -77,9 +89,12 @@ impl OutboxMessage {
             Self::VerifyEmail { token, .. } => format!("verify:{}", short(token)),
             Self::SignInLink { token, .. } => format!("signin:{}", short(token)),
             Self::PasswordReset { token, .. } => format!("reset:{}", short(token)),
-            Self::SantaInvite { exchange_id, .. } | Self::SantaInviteNewcomer { exchange_id, .. } => {
-                format!("santa-invite:{exchange_id}")
-            }
+            Self::SignUpAttempt { attempt, .. } => format!("signup-attempt:{attempt}"),
+            Self::SantaInvite { exchange_id, reminder, .. }
+            | Self::SantaInviteNewcomer { exchange_id, reminder, .. } => match reminder {
+                0 => format!("santa-invite:{exchange_id}"),
+                day => format!("santa-remind:{exchange_id}:{day}"),
+            },
             Self::GiftingToDo { exchange_id, .. } => format!("gifting:{exchange_id}"),
             Self::PresentReady { exchange_id, .. } => format!("present:{exchange_id}"),
         }

@@ -91,17 +91,24 @@ pub fn draw(n: usize, rules: &Rules, rng: &mut impl Rng) -> Result<Assignment, D
     if let Some(m) = member_without_options(n, rules) {
         return Err(DrawError::OverConstrained(m));
     }
-    if let Some(order) = single_cycle(n, rules, rng) {
+    let as_cycle = |order: Vec<usize>| {
         let mut receiver_of = vec![0; n];
         for k in 0..n {
             receiver_of[order[k]] = order[(k + 1) % n];
         }
-        return Ok(Assignment { receiver_of });
+        Assignment { receiver_of }
+    };
+    if let Some(order) = quick_cycle(n, rules, rng) {
+        return Ok(as_cycle(order));
     }
+    // Exhaustive fallbacks cost O(n²) per step: only for groups of a human size.
     if n > EXHAUSTIVE_MAX {
         return Err(DrawError::OverConstrained(most_constrained(n, rules)));
     }
-    cycle_cover(n, rules, rng).map(|receiver_of| Assignment { receiver_of })
+    // A matching first: when none exists no draw is possible, and the search for a single
+    // cycle need not run to its step limit to find that out.
+    let cover = cycle_cover(n, rules, rng)?;
+    Ok(backtrack_cycle(n, rules, rng, 200_000).map(as_cycle).unwrap_or(Assignment { receiver_of: cover }))
 }
 
 /// The member with the fewest allowed receivers.
@@ -134,10 +141,9 @@ fn cycle_ok(order: &[usize], rules: &Rules) -> bool {
     (0..n).all(|k| rules.allows(order[k], order[(k + 1) % n]))
 }
 
-/// Tries to find one cycle through everyone: rejection sampling for small groups (exactly
-/// uniform over valid cycles), random order plus local repair for large ones, then
-/// randomised backtracking with a step limit.
-fn single_cycle(n: usize, rules: &Rules, rng: &mut impl Rng) -> Option<Vec<usize>> {
+/// Tries to find one cycle through everyone quickly: rejection sampling for small groups
+/// (exactly uniform over valid cycles), random order plus local repair for large ones.
+fn quick_cycle(n: usize, rules: &Rules, rng: &mut impl Rng) -> Option<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     let tries = if n <= 12 { 5_000 } else { 3 };
     for _ in 0..tries {
@@ -149,8 +155,7 @@ fn single_cycle(n: usize, rules: &Rules, rng: &mut impl Rng) -> Option<Vec<usize
             return Some(order);
         }
     }
-    // Exhaustive fallbacks cost O(n²) per step: only for groups of a human size.
-    (n <= EXHAUSTIVE_MAX).then(|| backtrack_cycle(n, rules, rng, 200_000)).flatten()
+    None
 }
 
 /// Largest group for which the exhaustive fallbacks (backtracking, matching) run.
@@ -194,14 +199,25 @@ fn repair(order: &mut [usize], rules: &Rules, rng: &mut impl Rng) -> bool {
     (0..n).all(|k| !bad_at(order, k))
 }
 
-/// Depth-first search for a Hamiltonian cycle, trying neighbours in random order; gives up
-/// after `limit` steps.
+/// Depth-first search for a Hamiltonian cycle, restarted a few times (searches like this
+/// have heavy tails: a fresh random start often succeeds where a long search is stuck).
+/// Each search tries the most constrained receiver first (Warnsdorff's rule, random among
+/// ties) and, for groups of a human size, abandons a partial path as soon as some member
+/// left can no longer be given to or give to anyone. Gives up after `limit` steps in all.
 fn backtrack_cycle(n: usize, rules: &Rules, rng: &mut impl Rng, limit: usize) -> Option<Vec<usize>> {
+    const RESTARTS: usize = 8;
+    (0..RESTARTS).find_map(|_| backtrack_once(n, rules, rng, limit / RESTARTS))
+}
+
+/// Largest group for which a partial path is checked for dead ends at every step (O(n²)).
+const PRUNE_MAX: usize = 300;
+
+fn backtrack_once(n: usize, rules: &Rules, rng: &mut impl Rng, limit: usize) -> Option<Vec<usize>> {
     let start = rng.gen_range(0..n);
     let mut path = vec![start];
     let mut used = vec![false; n];
     used[start] = true;
-    let mut candidates: Vec<Vec<usize>> = vec![shuffled_options(start, n, rules, &used, rng)];
+    let mut candidates: Vec<Vec<usize>> = vec![ordered_options(start, n, rules, &used, rng)];
     let mut steps = 0;
     while let Some(options) = candidates.last_mut() {
         steps += 1;
@@ -221,7 +237,12 @@ fn backtrack_cycle(n: usize, rules: &Rules, rng: &mut impl Rng, limit: usize) ->
             Some(next) => {
                 used[next] = true;
                 path.push(next);
-                let opts = shuffled_options(next, n, rules, &used, rng);
+                if n <= PRUNE_MAX && dead_end(n, rules, &used, start, next) {
+                    path.pop();
+                    used[next] = false;
+                    continue;
+                }
+                let opts = ordered_options(next, n, rules, &used, rng);
                 candidates.push(opts);
             }
             None => {
@@ -234,9 +255,26 @@ fn backtrack_cycle(n: usize, rules: &Rules, rng: &mut impl Rng, limit: usize) ->
     None
 }
 
-fn shuffled_options(from: usize, n: usize, rules: &Rules, used: &[bool], rng: &mut impl Rng) -> Vec<usize> {
+/// Whether some member not yet on the path has no possible receiver (among the others left,
+/// or the start, which closes the cycle) or no possible giver (among the others left, or
+/// the path's end).
+fn dead_end(n: usize, rules: &Rules, used: &[bool], start: usize, end: usize) -> bool {
+    (0..n).filter(|&u| !used[u]).any(|u| {
+        let gives = rules.allows(u, start) || (0..n).any(|v| v != u && !used[v] && rules.allows(u, v));
+        let gets = rules.allows(end, u) || (0..n).any(|v| v != u && !used[v] && rules.allows(v, u));
+        !gives || !gets
+    })
+}
+
+/// The allowed receivers of `from` not on the path yet, in the order they are tried (the
+/// last one first): the one with the fewest onward options last, ties in random order.
+fn ordered_options(from: usize, n: usize, rules: &Rules, used: &[bool], rng: &mut impl Rng) -> Vec<usize> {
     let mut v: Vec<usize> = (0..n).filter(|&r| !used[r] && rules.allows(from, r)).collect();
     v.shuffle(rng);
+    if n <= PRUNE_MAX {
+        let onward = |r: usize| (0..n).filter(|&x| x != r && !used[x] && rules.allows(r, x)).count();
+        v.sort_by_cached_key(|&r| std::cmp::Reverse(onward(r)));
+    }
     v
 }
 
@@ -426,9 +464,13 @@ mod tests {
                     }
                 }
             }
+            // A single cycle exists, so the draw must return one (the promise is "one cycle
+            // whenever one can be found"), not merely some valid assignment.
             let a = draw(n, &rules, &mut rng);
             prop_assert!(a.is_ok(), "{a:?}");
-            valid(&a.unwrap(), n, &rules);
+            let a = a.unwrap();
+            valid(&a, n, &rules);
+            prop_assert_eq!(a.cycles(), 1, "a planted single cycle was not found: {:?}", a);
         }
 
         #[test]

@@ -41,6 +41,16 @@ pub fn all_zone_names() -> impl Iterator<Item = &'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
 }
 
+/// A short duration for people: "1 second", "40 seconds", "3 minutes".
+pub fn describe_secs(secs: i64) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if secs < 60 {
+        plural(secs.max(1), "second")
+    } else {
+        plural((secs + 59) / 60, "minute")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +89,13 @@ mod tests {
             let again = Utc.timestamp_opt(back, 0).unwrap().with_timezone(&tz).naive_local();
             prop_assert_eq!(again, local);
         }
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(describe_secs(1), "1 second");
+        assert_eq!(describe_secs(40), "40 seconds");
+        assert_eq!(describe_secs(61), "2 minutes");
+        assert_eq!(describe_secs(900), "15 minutes");
     }
 }

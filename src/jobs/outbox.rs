@@ -15,15 +15,17 @@ pub enum Outcome {
     Failed(usize),
 }
 
-/// Claims one batch and tries to send each message once.
+/// Sends up to `batch_size` due messages, each claimed on its own just before it is sent,
+/// so a lease only ever covers one message (one SMTP exchange, bounded by its timeout):
+/// however slow the batch, no message's lease runs out while it is being sent, and another
+/// instance never takes over a message this one is still sending.
 pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
     let w = &state.settings.worker;
-    let batch = db::outbox::claim(&state.db, &state.instance, w.batch_size, w.lease_secs, db::now()).await?;
-    if batch.is_empty() {
-        return Ok(Outcome::Empty);
-    }
     let (mut sent, mut failed) = (0, 0);
-    for row in batch {
+    for _ in 0..w.batch_size.max(1) {
+        let Some(row) = db::outbox::claim(&state.db, &state.instance, 1, w.lease_secs, db::now()).await?.pop() else {
+            break;
+        };
         match deliver(state, &row).await {
             Ok(()) => {
                 db::outbox::mark_sent(&state.db.pool, row.id, &state.instance, db::now()).await?;
@@ -51,7 +53,11 @@ pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
             }
         }
     }
-    Ok(if sent == 0 { Outcome::Failed(failed) } else { Outcome::Sent(sent) })
+    Ok(match (sent, failed) {
+        (0, 0) => Outcome::Empty,
+        (0, n) => Outcome::Failed(n),
+        (n, _) => Outcome::Sent(n),
+    })
 }
 
 async fn deliver(state: &AppState, row: &db::outbox::Claimed) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! down), run them, record the outcome.
 use crate::db;
 use crate::domain::jobs::{cleanup_key, JobKind, CLEANUP_EVERY_SECS};
+use crate::domain::outbox::{after_failure, RetryDecision};
 use crate::server::metrics::Metrics;
 use crate::server::state::AppState;
 
@@ -31,10 +32,16 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
                 tracing::info!(job = %job.key, late_secs = now - job.run_at, "timed job done");
             }
             Err(e) => {
-                let retry = (job.attempts < w.max_attempts && job.kind.is_some())
-                    .then(|| now + w.backoff_base_secs * job.attempts.max(1));
-                tracing::error!(job = %job.key, error = ?e, "timed job failed");
-                db::jobs::mark_failed(&state.db.pool, job.id, &state.instance, retry, &format!("{e:#}"), now).await?;
+                // A timed job is never given up: a reveal that fails must still happen. It
+                // retries with backoff (capped at 6 hours) and stays visible until it succeeds:
+                // an error log line per failure and the hearth_jobs_failing gauge.
+                let delay = match after_failure(job.attempts, i64::MAX, w.backoff_base_secs) {
+                    RetryDecision::RetryIn(secs) => secs,
+                    RetryDecision::DeadLetter => 6 * 3600,
+                };
+                Metrics::inc(&state.metrics.jobs_failed);
+                tracing::error!(job = %job.key, attempts = job.attempts, retry_in_secs = delay, error = ?e, "timed job failed");
+                db::jobs::mark_failed(&state.db.pool, job.id, &state.instance, now + delay, &format!("{e:#}")).await?;
             }
         }
     }

@@ -43,17 +43,37 @@ pub fn render(msg: &OutboxMessage, to: &Recipient<'_>, base_url: &str, idempoten
             url: format!("{base_url}/reset/{token}"),
             outro: "The link works once and expires in an hour. If you did not ask for it, your password stays as it is.",
         },
-        OutboxMessage::SantaInvite { token, .. } => Parts {
-            subject: format!("You are in the Secret Santa \"{}\"", to.exchange_name),
-            intro: format!("You have been added to the Secret Santa exchange \"{}\" on Hearth.", to.exchange_name),
-            button: "See the exchange",
-            url: format!("{base_url}/l/{token}"),
-            outro: "Once you're in, you're in: the names will be drawn soon, and you will hear from us.",
+        OutboxMessage::SignUpAttempt { .. } => Parts {
+            subject: "Someone tried to sign up with your address".into(),
+            intro: "Someone tried to create a Hearth account with this email address, which already has one. \
+                    Nothing was changed. If it was you: log in, or reset your password if you forgot it."
+                .into(),
+            button: "Log in",
+            url: format!("{base_url}/login"),
+            outro: "If it wasn't you, you can ignore this email: nobody can use your account without your password or your mailbox.",
         },
-        OutboxMessage::SantaInviteNewcomer { email, exchange_id } => {
+        OutboxMessage::SantaInvite { token, reminder, .. } => Parts {
+            subject: format!(
+                "{}You are invited to the Secret Santa \"{}\"",
+                if *reminder != 0 { "Reminder: " } else { "" },
+                to.exchange_name
+            ),
+            intro: format!(
+                "You are invited to the Secret Santa exchange \"{}\" on Hearth. Open the invitation to join or decline.",
+                to.exchange_name
+            ),
+            button: "See the invitation",
+            url: format!("{base_url}/l/{token}"),
+            outro: "Once you're in, you're in: after you join you can't leave, and the names will be drawn soon.",
+        },
+        OutboxMessage::SantaInviteNewcomer { email, exchange_id, reminder } => {
             let email: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
             Parts {
-                subject: format!("You are invited to the Secret Santa \"{}\"", to.exchange_name),
+                subject: format!(
+                    "{}You are invited to the Secret Santa \"{}\"",
+                    if *reminder != 0 { "Reminder: " } else { "" },
+                    to.exchange_name
+                ),
                 intro: format!(
                     "You are invited to the Secret Santa exchange \"{}\" on Hearth. Create your account with this address and you are in.",
                     to.exchange_name

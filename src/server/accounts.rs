@@ -3,7 +3,7 @@
 use super::crypto::{self, token_hash};
 use super::state::AppState;
 use crate::api::error::AppError;
-use crate::db::{self, links::NewLink, users::NewUser, users::User, DbError};
+use crate::db::{self, links::NewLink, links::PendingCredentials, users::NewUser, users::User, DbError};
 use crate::domain::account::{DisplayName, NewPassword};
 use crate::domain::email::EmailAddress;
 use crate::domain::links::{next_or_home, LinkPurpose, LinkState};
@@ -25,9 +25,21 @@ fn parse_email(s: &str) -> Result<EmailAddress, AppError> {
     EmailAddress::parse(s).map_err(|e| AppError::invalid("email", e))
 }
 
-/// Counts a hit and fails with `message` once `limit` is passed.
-async fn limit(state: &AppState, bucket: &str, window: i64, limit: i64, message: &str) -> Result<(), AppError> {
-    let hits = db::rate_limits::hit(&state.db.pool, bucket, window, db::now()).await?;
+/// Counts a hit on a sliding-window bucket and fails with `message` once `limit` is passed.
+pub async fn limit(state: &AppState, bucket: &str, window: i64, limit: i64, message: &str) -> Result<(), AppError> {
+    limit_n(state, bucket, window, 1, limit, message).await
+}
+
+/// Counts `n` hits at once (an invitation to five addresses is five mails).
+pub async fn limit_n(
+    state: &AppState,
+    bucket: &str,
+    window: i64,
+    n: i64,
+    limit: i64,
+    message: &str,
+) -> Result<(), AppError> {
+    let hits = db::rate_limits::hit_n(&state.db.pool, bucket, window, n, db::now()).await?;
     if hits > limit {
         tracing::warn!(bucket, hits, "rate limit reached");
         return Err(AppError::TooManyRequests(message.into()));
@@ -51,10 +63,21 @@ pub async fn new_link(
     target: &str,
     lifetime_secs: i64,
 ) -> Result<String, AppError> {
+    new_link_with(tx, user_id, purpose, target, lifetime_secs, None).await
+}
+
+async fn new_link_with(
+    tx: &mut db::Tx,
+    user_id: i64,
+    purpose: LinkPurpose,
+    target: &str,
+    lifetime_secs: i64,
+    pending: Option<&PendingCredentials>,
+) -> Result<String, AppError> {
     let token = crypto::new_token();
     let now = db::now();
     let link = NewLink { token_hash: &token_hash(&token), user_id, purpose, target, expires_at: now + lifetime_secs };
-    db::links::insert(&mut **tx, &link, now).await?;
+    db::links::insert_with(&mut **tx, &link, pending, now).await?;
     Ok(token)
 }
 
@@ -65,8 +88,9 @@ async fn issue_link(
     email: &str,
     purpose: LinkPurpose,
     target: &str,
+    pending: Option<&PendingCredentials>,
 ) -> Result<(), AppError> {
-    let token = new_link(tx, user_id, purpose, target, purpose.lifetime_secs()).await?;
+    let token = new_link_with(tx, user_id, purpose, target, purpose.lifetime_secs(), pending).await?;
     let msg = match purpose {
         LinkPurpose::VerifyEmail => OutboxMessage::VerifyEmail { user_id, token },
         LinkPurpose::SignIn => OutboxMessage::SignInLink { user_id, token },
@@ -76,56 +100,114 @@ async fn issue_link(
     Ok(())
 }
 
-/// Validates, creates the account and mails the verification link. Does not sign in:
-/// the link does.
+/// Validates and mails a verification link. Answers the same whether or not the address
+/// is taken, so sign-up never tells who has an account:
+/// - a new address: the account is created, unverified, and the link mailed;
+/// - an unverified account's address: a new link is mailed that carries these new
+///   credentials; they replace the old ones only if this link is the one used (so the
+///   account goes to whoever proves the address, with the password they chose);
+/// - a verified account's address: nothing changes and the owner is told by mail that
+///   someone tried to sign up with it.
+///
+/// Does not sign in: the link does.
 pub async fn sign_up(state: &AppState, input: SignUp, ip: &str) -> Result<EmailAddress, AppError> {
     let email = parse_email(&input.email)?;
     let name = DisplayName::parse(&input.display_name).map_err(|e| AppError::invalid("display_name", e))?;
     let password = NewPassword::parse(&input.password).map_err(|e| AppError::invalid("password", e))?;
     let tz = parse_time_zone(&input.time_zone).map_err(|e| AppError::invalid("time_zone", e))?;
     limit_links(state, &email, ip).await?;
-    let hash = crypto::hash_password(password.expose().to_string()).await?;
-    let mut tx = state.db.begin_write().await?;
-    let new =
-        NewUser { email: email.as_str(), display_name: name.as_str(), password_hash: &hash, time_zone: tz.name() };
-    let user_id = match db::users::insert(&mut *tx, &new, db::now()).await {
-        Ok(id) => id,
-        Err(DbError::Conflict) => {
-            return Err(AppError::Conflict(
-                "An account with this email already exists. Log in, or reset your password if you forgot it.".into(),
-            ))
-        }
-        Err(DbError::Sqlx(e)) => return Err(e.into()),
-    };
+    // Hashed in every case, so the answer takes as long whether or not the address is taken.
+    let hash = crypto::hash_password(&state.hashing, password.expose().to_string()).await?;
     let target = next_or_home(input.next.as_deref());
-    issue_link(&mut tx, user_id, email.as_str(), LinkPurpose::VerifyEmail, &target).await?;
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    match db::users::by_email(&mut *tx, email.as_str()).await? {
+        None => {
+            let new = NewUser {
+                email: email.as_str(),
+                display_name: name.as_str(),
+                password_hash: &hash,
+                time_zone: tz.name(),
+            };
+            let user_id = match db::users::insert(&mut *tx, &new, now).await {
+                Ok(id) => id,
+                // Another sign-up for the same address won the race: answer as for it.
+                Err(DbError::Conflict) => return Ok(email),
+                Err(DbError::Sqlx(e)) => return Err(e.into()),
+            };
+            issue_link(&mut tx, user_id, email.as_str(), LinkPurpose::VerifyEmail, &target, None).await?;
+            tracing::info!(user_id, "account created");
+        }
+        Some(user) if user.verified => {
+            let msg = OutboxMessage::SignUpAttempt { user_id: user.id, attempt: crypto::new_token()[..16].to_string() };
+            db::outbox::enqueue(&mut *tx, &user.email, &msg, now).await?;
+            tracing::info!(user_id = user.id, "sign-up attempted with a verified address");
+        }
+        Some(user) => {
+            // Only the newest sign-up's link stays usable.
+            db::links::void_for_user(&mut *tx, user.id, now).await?;
+            let pending = PendingCredentials {
+                display_name: name.as_str().to_string(),
+                password_hash: hash,
+                time_zone: tz.name().to_string(),
+            };
+            issue_link(&mut tx, user.id, &user.email, LinkPurpose::VerifyEmail, &target, Some(&pending)).await?;
+            tracing::info!(user_id = user.id, "sign-up repeated for an unverified address: new link mailed");
+        }
+    }
     tx.commit().await?;
     state.worker_wake.notify_one();
-    tracing::info!(user_id, "account created");
     Ok(email)
 }
 
-/// Checks a password login. Rate-limited per address and per IP, whatever the outcome.
+const LOGIN_FAILURES_FORGOTTEN_SECS: i64 = 24 * 3600;
+
+/// Checks a password login. Per IP: a sliding-window limit. Per address: a slow-down after
+/// repeated failures, never a lock-out (an emailed sign-in link always works). An account
+/// whose address is not verified cannot log in with a password.
 pub async fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<User, AppError> {
     let email = parse_email(email)?;
     if password.is_empty() {
         return Err(AppError::invalid("password", "Please enter your password."));
     }
     let a = &state.settings.auth;
-    let msg = "Too many login attempts. Please wait 15 minutes and try again, or use an emailed sign-in link.";
+    let msg = "Too many login attempts from your network. Please wait 15 minutes, or use an emailed sign-in link.";
     limit(state, &format!("login:ip:{ip}"), LOGIN_WINDOW_SECS, a.login_per_ip, msg).await?;
-    limit(state, &format!("login:addr:{email}"), LOGIN_WINDOW_SECS, a.login_per_address, msg).await?;
+    let now = db::now();
+    if let Some((failures, last)) = db::rate_limits::login_failures(&state.db.pool, email.as_str()).await? {
+        let wait = crate::domain::account::login_wait_secs(failures, a.login_per_address, last, now);
+        if wait > 0 {
+            return Err(AppError::TooManyRequests(format!(
+                "Too many failed attempts for this address. Try again in {}, or get a sign-in link by email below.",
+                crate::domain::time::describe_secs(wait)
+            )));
+        }
+    }
     let found = db::users::credentials(&state.db.pool, email.as_str()).await?;
-    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| crypto::dummy_hash().to_string());
-    let ok = crypto::verify_password(password.to_string(), hash).await;
+    let hash = found.as_ref().map(|(_, h)| h.clone());
+    let ok = crypto::verify_password(&state.hashing, password.to_string(), hash).await;
     match found {
-        Some((user, _)) if ok => Ok(user),
-        _ => Err(AppError::invalid(
-            "password",
-            "That email and password don't match. Check them, or get a sign-in link by email.",
-        )),
+        Some((user, _)) if ok => {
+            db::rate_limits::clear_login_failures(&state.db.pool, email.as_str()).await?;
+            if !user.verified {
+                return Err(AppError::Conflict(UNVERIFIED.into()));
+            }
+            Ok(user)
+        }
+        _ => {
+            db::rate_limits::record_login_failure(&state.db.pool, email.as_str(), LOGIN_FAILURES_FORGOTTEN_SECS, now)
+                .await?;
+            Err(AppError::invalid(
+                "password",
+                "That email and password don't match. Check them, or get a sign-in link by email.",
+            ))
+        }
     }
 }
+
+/// What an unverified account is told when it tries its password.
+pub const UNVERIFIED: &str = "Please confirm your email address first: open the link we mailed you. \
+     No mail? Ask for a sign-in link below; it confirms your address too.";
 
 /// Starts a session and returns the cookie value.
 pub async fn start_session(state: &AppState, user_id: i64) -> Result<String, AppError> {
@@ -157,7 +239,12 @@ pub async fn request_link(
             LinkPurpose::ResetPassword => "/me".to_string(),
             _ => next_or_home(next),
         };
-        issue_link(&mut tx, user.id, &user.email, purpose, &target).await?;
+        // A sign-in link for an unconfirmed address confirms it (it proves the address).
+        let purpose = match purpose {
+            LinkPurpose::SignIn if !user.verified => LinkPurpose::VerifyEmail,
+            other => other,
+        };
+        issue_link(&mut tx, user.id, &user.email, purpose, &target, None).await?;
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
@@ -174,61 +261,90 @@ pub async fn peek_link(state: &AppState, token: &str) -> Result<db::links::LinkI
 
 const LINK_SPENT: &str = "This link has expired or was already used. Log in, or ask for a new link.";
 
-/// Consumes a verification or sign-in link (the POST behind "Continue as …"): marks the
-/// address verified when that is its purpose, and returns the user and the target page.
+/// Consumes a verification or sign-in link (the POST behind "Continue as …"). Either kind
+/// proves the address: it is marked verified (applying the credentials a repeated sign-up
+/// left in the link), and returns the user and the target page.
 pub async fn continue_link(state: &AppState, token: &str) -> Result<(i64, String), AppError> {
     let info = peek_link(state, token).await?;
     if info.state != LinkState::Valid || info.purpose == LinkPurpose::ResetPassword {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     }
     let now = db::now();
+    let hash = token_hash(token);
     let mut tx = state.db.begin_write().await?;
-    let Some((user_id, target)) = db::links::consume(&mut *tx, &token_hash(token), info.purpose, now).await? else {
+    let Some((user_id, target)) = db::links::consume(&mut *tx, &hash, info.purpose, now).await? else {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     };
-    let mut joined = Vec::new();
-    if info.purpose == LinkPurpose::VerifyEmail {
-        db::users::mark_verified(&mut *tx, user_id, now).await?;
-        joined = join_invited_exchanges(&mut tx, user_id, now).await?;
+    if let Some(p) = db::links::pending_credentials(&mut *tx, &hash).await? {
+        if db::users::replace_unverified_credentials(&mut *tx, user_id, &p.display_name, &p.password_hash, &p.time_zone)
+            .await?
+        {
+            db::links::void_for_user(&mut *tx, user_id, now).await?;
+            db::sessions::delete_for_user(&mut *tx, user_id).await?;
+            tracing::info!(user_id, "unverified account taken over by whoever proved the address");
+        }
     }
+    let joined = address_proven(&mut tx, user_id, now).await?;
     tx.commit().await?;
-    for id in joined {
-        super::live::notify(state, id);
-    }
+    notify_joined(state, joined);
     Ok((user_id, next_or_home(Some(&target))))
 }
 
-/// Sets a new password from a reset link; ends every other session of the account.
-pub async fn reset_password(state: &AppState, token: &str, password: &str) -> Result<i64, AppError> {
-    let password = NewPassword::parse(password).map_err(|e| AppError::invalid("password", e))?;
+/// Sets a new password from a reset link; ends every other session of the account. The
+/// link is checked and the attempt rate-limited (per IP and per link) before any hashing.
+pub async fn reset_password(state: &AppState, token: &str, password: &str, ip: &str) -> Result<i64, AppError> {
     if !crypto::looks_like_token(token) {
         return Err(AppError::NotFound);
     }
-    let hash = crypto::hash_password(password.expose().to_string()).await?;
+    let hash = token_hash(token);
+    let msg = "Too many attempts. Please wait an hour, or ask for a new link.";
+    limit(state, &format!("reset:ip:{ip}"), LINK_WINDOW_SECS, state.settings.auth.resets_per_ip, msg).await?;
+    limit(state, &format!("reset:link:{}", &hash[..16]), LINK_WINDOW_SECS, RESETS_PER_LINK, msg).await?;
+    let info = db::links::peek(&state.db.pool, &hash, db::now()).await?.ok_or(AppError::NotFound)?;
+    if info.purpose != LinkPurpose::ResetPassword {
+        return Err(AppError::NotFound);
+    }
+    if info.state != LinkState::Valid {
+        return Err(AppError::Conflict(LINK_SPENT.into()));
+    }
+    let password = NewPassword::parse(password).map_err(|e| AppError::invalid("password", e))?;
+    let new_hash = crypto::hash_password(&state.hashing, password.expose().to_string()).await?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let Some((user_id, _)) = db::links::consume(&mut *tx, &token_hash(token), LinkPurpose::ResetPassword, now).await?
-    else {
+    let Some((user_id, _)) = db::links::consume(&mut *tx, &hash, LinkPurpose::ResetPassword, now).await? else {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     };
-    db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
-    // The link proved the address: it counts as verified.
-    db::users::mark_verified(&mut *tx, user_id, now).await?;
-    let joined = join_invited_exchanges(&mut tx, user_id, now).await?;
+    db::users::set_password_hash(&mut *tx, user_id, &new_hash).await?;
     db::sessions::delete_for_user(&mut *tx, user_id).await?;
-    tx.commit().await?;
-    for id in joined {
-        super::live::notify(state, id);
+    let joined = address_proven(&mut tx, user_id, now).await?;
+    if let Some(user) = db::users::by_id(&mut *tx, user_id).await? {
+        db::rate_limits::clear_login_failures(&mut *tx, &user.email).await?;
     }
+    tx.commit().await?;
+    notify_joined(state, joined);
     Ok(user_id)
 }
 
-/// Once an address is proven, its owner joins every exchange that invited it.
-async fn join_invited_exchanges(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<i64>, AppError> {
+const RESETS_PER_LINK: i64 = 5;
+
+/// "This person now holds this verified address": the one place it is recorded, whatever
+/// proved it (a verification link, a sign-in link, a password reset). The first time, the
+/// invitations that waited for this address are accepted (a newcomer joins every
+/// gathering that invited them). Returns the exchanges joined.
+async fn address_proven(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<i64>, AppError> {
+    if !db::users::mark_verified(&mut **tx, user_id, now).await? {
+        return Ok(Vec::new());
+    }
     let Some(user) = db::users::by_id(&mut **tx, user_id).await? else { return Ok(Vec::new()) };
-    let joined = db::santa::accept_invites(tx, &user.email, user_id, now).await?;
+    let joined = db::santa::accept_newcomer_invites(tx, &user.email, user_id, now).await?;
     if !joined.is_empty() {
         tracing::info!(user_id, exchanges = ?joined, "joined invited exchanges");
     }
     Ok(joined)
+}
+
+fn notify_joined(state: &AppState, joined: Vec<i64>) {
+    for id in joined {
+        super::live::notify(state, id);
+    }
 }

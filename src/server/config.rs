@@ -24,8 +24,13 @@ pub struct ServerSettings {
     /// Where the built site (pkg/, icons, manifest, service worker) lives.
     pub site_root: String,
     pub site_pkg_dir: String,
-    /// Dev mode: the dev mailbox page exists and errors log more.
+    /// Dev mode: the dev mailbox page exists (answering loopback clients only).
     pub dev_mode: bool,
+    /// Dev mode is refused at start when `addr` is not a loopback address, unless this is
+    /// set (logged as a warning).
+    pub allow_dev_mode_on_network: bool,
+    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<String>,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
     /// Log format: "pretty" or "json".
@@ -40,6 +45,8 @@ impl Default for ServerSettings {
             site_root: "target/site".into(),
             site_pkg_dir: "pkg".into(),
             dev_mode: true,
+            allow_dev_mode_on_network: false,
+            trusted_proxies: Vec::new(),
             body_limit_bytes: 64 * 1024,
             log_format: "pretty".into(),
         }
@@ -147,17 +154,27 @@ impl Default for WorkerSettings {
 #[serde(default)]
 pub struct AuthSettings {
     pub session_days: i64,
-    /// Failed-or-not login attempts allowed per address, then per IP, per 15 minutes.
+    /// Failed logins per address before each further attempt must wait (doubling), and
+    /// login attempts per IP per 15 minutes.
     pub login_per_address: i64,
     pub login_per_ip: i64,
     /// Emailed-link requests (sign-in links, resets, sign-ups) per address, then per IP, per hour.
     pub links_per_address: i64,
     pub links_per_ip: i64,
+    /// Password-reset submissions per IP per hour.
+    pub resets_per_ip: i64,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { session_days: 30, login_per_address: 10, login_per_ip: 50, links_per_address: 5, links_per_ip: 30 }
+        Self {
+            session_days: 30,
+            login_per_address: 10,
+            login_per_ip: 50,
+            links_per_address: 5,
+            links_per_ip: 30,
+            resets_per_ip: 20,
+        }
     }
 }
 
@@ -174,6 +191,45 @@ impl Settings {
             .merge(Env::prefixed("HEARTH_").split("__").ignore(&["config"]))
     }
 
+    /// Checks what cannot be expressed by types: a dev mailbox reachable from the network
+    /// is refused unless explicitly allowed; trusted proxies must be CIDRs.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.trusted_proxy_nets()?;
+        if self.worker.lease_secs <= 2 * self.mail.smtp_timeout_secs as i64 {
+            anyhow::bail!(
+                "worker.lease_secs ({}) must be more than twice mail.smtp_timeout_secs ({}): a lease has to outlive the \
+                 sending of the one message it covers",
+                self.worker.lease_secs,
+                self.mail.smtp_timeout_secs
+            );
+        }
+        if self.server.dev_mode && !listens_on_loopback(&self.server.addr) {
+            if !self.server.allow_dev_mode_on_network {
+                anyhow::bail!(
+                    "server.dev_mode is on and server.addr ({}) is not a loopback address: the dev mailbox \
+                     would show sign-in links to the network. Turn dev mode off (HEARTH_SERVER__DEV_MODE=false) \
+                     and configure SMTP, or set server.allow_dev_mode_on_network = true if you really mean it.",
+                    self.server.addr
+                );
+            }
+            tracing::warn!(addr = %self.server.addr, "dev mode is on while listening on the network (allow_dev_mode_on_network)");
+        }
+        Ok(())
+    }
+
+    pub fn trusted_proxy_nets(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|s| {
+                let s = s.trim();
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("server.trusted_proxies: {s:?} is not an IP address or CIDR"))
+            })
+            .collect()
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.server.base_url.starts_with("https://")
     }
@@ -183,9 +239,37 @@ impl Settings {
     }
 }
 
+/// Whether a listen address only accepts connections from this machine.
+pub fn listens_on_loopback(addr: &str) -> bool {
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(a) => a.ip().is_loopback(),
+        Err(_) => addr.rsplit_once(':').is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dev_mode_on_the_network_is_refused_unless_allowed() {
+        let mut s = Settings::default();
+        assert!(s.validate().is_ok(), "the default (loopback, dev mode) starts");
+        s.server.addr = "0.0.0.0:3000".into();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("dev_mode"), "{err}");
+        s.server.allow_dev_mode_on_network = true;
+        assert!(s.validate().is_ok());
+        s.server.dev_mode = false;
+        s.server.allow_dev_mode_on_network = false;
+        assert!(s.validate().is_ok(), "production on the network");
+        assert!(listens_on_loopback("[::1]:80") && listens_on_loopback("localhost:3000"));
+        assert!(!listens_on_loopback("192.168.1.2:3000") && !listens_on_loopback("[::]:3000"));
+        s.server.trusted_proxies = vec!["10.0.0.0/8".into(), "127.0.0.1".into()];
+        assert_eq!(s.trusted_proxy_nets().unwrap().len(), 2);
+        s.server.trusted_proxies = vec!["not a net".into()];
+        assert!(s.validate().is_err());
+    }
 
     #[test]
     #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type

@@ -10,7 +10,7 @@ use http::request::Parts;
 use http::HeaderValue;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "hearth_session";
 
@@ -38,11 +38,38 @@ pub fn cookie(name: &str) -> Option<String> {
     cookie_in(&parts()?.headers, name)
 }
 
-/// The caller's IP address (the TCP peer).
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
+/// untrusted address in `X-Forwarded-For` (read right to left).
+pub fn client_addr_in(parts: &Parts, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|s| s.trim().parse::<IpAddr>().ok())
+        .collect();
+    Some(forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer))
+}
+
+fn client_addr() -> Option<IpAddr> {
+    let state = use_context::<AppState>()?;
+    client_addr_in(&parts()?, &state.trusted_proxies)
+}
+
+/// The caller's IP address, as a rate-limit bucket name.
 pub fn client_ip() -> String {
-    parts()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
+    client_addr().map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Whether the request comes from this machine (and not through a proxy from elsewhere).
+pub fn client_is_loopback() -> bool {
+    client_addr().is_some_and(|ip| ip.is_loopback())
 }
 
 /// The signed-in user, if any.

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 /// 32 random bytes, base64url: the secret in a cookie or an emailed link.
 pub fn new_token() -> String {
@@ -52,18 +53,28 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
-/// Hashes with argon2id (the crate default) on the blocking pool.
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
+/// Hashes with argon2id (the crate default) on the blocking pool, at most as many at once
+/// as `permits` allows (each hash holds 19 MiB; the rest wait their turn).
+pub async fn hash_password(permits: &Semaphore, password: String) -> anyhow::Result<String> {
+    let _permit = permits.acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &hash)).await.unwrap_or(false)
+/// Verifies against `hash`, or against a dummy hash when there is none (so that a login
+/// for an unknown address takes as long as one for a known address).
+pub async fn verify_password(permits: &Semaphore, password: String, hash: Option<String>) -> bool {
+    let Ok(_permit) = permits.acquire().await else { return false };
+    tokio::task::spawn_blocking(move || {
+        let ok = verify_blocking(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()));
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when an address has no account so that
 /// a failed login takes as long either way.
-pub fn dummy_hash() -> &'static str {
+fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_blocking(&new_token()).unwrap_or_default())
 }
@@ -85,11 +96,24 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_verify_only_against_their_own_hash() {
-        let h = hash_password("correct horse".into()).await.unwrap();
+        let permits = Semaphore::new(1);
+        let h = hash_password(&permits, "correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), h.clone()).await);
-        assert!(!verify_password("wrong horse".into(), h).await);
-        assert!(!verify_password("x".into(), "not a hash".into()).await);
+        assert!(verify_password(&permits, "correct horse".into(), Some(h.clone())).await);
+        assert!(!verify_password(&permits, "wrong horse".into(), Some(h)).await);
+        assert!(!verify_password(&permits, "x".into(), Some("not a hash".into())).await);
+        assert!(!verify_password(&permits, "x".into(), None).await);
+    }
+
+    #[tokio::test]
+    async fn a_hash_waits_while_every_permit_is_taken() {
+        let permits = Semaphore::new(1);
+        let held = permits.acquire().await.unwrap();
+        let waited =
+            tokio::time::timeout(std::time::Duration::from_millis(300), hash_password(&permits, "pw".into())).await;
+        assert!(waited.is_err(), "no hash starts without a permit");
+        drop(held);
+        assert!(hash_password(&permits, "pw".into()).await.unwrap().starts_with("$argon2id$"));
     }
 
     proptest! {

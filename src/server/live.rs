@@ -36,14 +36,23 @@ pub async fn exchange_events(State(state): State<AppState>, Path(id): Path<i64>,
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
+    let pool = state.db.pool.clone();
+    let user_id = user.id;
     let stream = BroadcastStream::new(state.live.subscribe())
         .filter_map(move |msg| async move {
             match msg {
                 Ok(ExchangeChanged(e)) if e != id => None,
                 // A lagging listener may have missed its event: tell it to reload anyway.
-                _ => Some(Ok::<_, Infallible>(Event::default().event("changed").data("1"))),
+                _ => Some(()),
             }
         })
+        // Membership is checked again at every change: a removed member's stream ends.
+        .then(move |()| {
+            let pool = pool.clone();
+            async move { db::santa::is_member(&pool, id, user_id).await.unwrap_or(false) }
+        })
+        .take_while(|still_member| std::future::ready(*still_member))
+        .map(|_| Ok::<_, Infallible>(Event::default().event("changed").data("1")))
         .take_until(state.shutdown.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }

@@ -16,8 +16,58 @@ use rand::SeedableRng;
 
 /// Emailed exchange links stay valid for three days (then: log in, land on the page).
 const EXCHANGE_LINK_SECS: i64 = 3 * 24 * 3600;
-/// Addresses a member may invite per day.
-const INVITES_PER_DAY: i64 = 100;
+const DAY: i64 = 24 * 3600;
+/// Mails a member may cause to people outside their exchanges per day (invitations,
+/// reminders, "start again"), exchanges they may start per day, notes per hour.
+const MAILS_TO_OTHERS_PER_DAY: i64 = 100;
+const EXCHANGES_PER_DAY: i64 = 20;
+const NOTES_PER_HOUR: i64 = 30;
+const TOO_MANY_MAILS: &str = "You are sending too many invitations; try again tomorrow.";
+const DRAWN_ALREADY: &str = "The names have already been drawn: the members can't change any more.";
+
+/// Counts `n` mails a member causes to people who are not (yet) in their exchange.
+async fn limit_mails_to_others(state: &AppState, user: &User, n: usize) -> Result<(), AppError> {
+    let bucket = format!("mail-others:{}", user.id);
+    super::accounts::limit_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
+}
+
+/// Begins a write transaction in which the exchange is still gathering (see
+/// `db::santa::lock_gathering`): membership and exclusions change only inside one.
+async fn begin_gathering(state: &AppState, id: i64) -> Result<db::Tx, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    if !db::santa::lock_gathering(&mut tx, id).await? {
+        return Err(AppError::Conflict(DRAWN_ALREADY.into()));
+    }
+    Ok(tx)
+}
+
+/// Mails an invitation to `email` inside `tx`: a registered (verified) person gets a signed
+/// link to the invitation page; anyone else a link to sign up with that address.
+async fn mail_invitation(
+    tx: &mut db::Tx,
+    exchange_id: i64,
+    email: &str,
+    reminder: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let target = format!("/santa/{exchange_id}");
+    match db::users::verified_by_email(&mut **tx, email).await? {
+        Some(invitee) => {
+            mail_with_link(tx, [invitee.id], &target, now, |user_id, token| OutboxMessage::SantaInvite {
+                user_id,
+                exchange_id,
+                token,
+                reminder,
+            })
+            .await
+        }
+        None => {
+            let msg = OutboxMessage::SantaInviteNewcomer { email: email.to_string(), exchange_id, reminder };
+            db::outbox::enqueue(&mut **tx, email, &msg, now).await?;
+            Ok(())
+        }
+    }
+}
 
 fn tz_of(user: &User) -> Tz {
     parse_time_zone(&user.time_zone).unwrap_or(chrono_tz::UTC)
@@ -64,7 +114,7 @@ async fn mail_with_link(
 fn must_be_gathering(ex: &Exchange) -> Result<(), AppError> {
     match ex.state {
         ExchangeState::Gathering => Ok(()),
-        _ => Err(AppError::Conflict("The names have already been drawn: the members can't change any more.".into())),
+        _ => Err(AppError::Conflict(DRAWN_ALREADY.into())),
     }
 }
 
@@ -82,6 +132,8 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
         .map_err(|e| invalid("spending_note", e))?;
     let description = plain_text(description, "The description", exchange::DESCRIPTION_MAX, false, true)
         .map_err(|e| invalid("description", e))?;
+    let msg = "You have started too many exchanges today; try again tomorrow.";
+    super::accounts::limit(state, &format!("exchanges:{}", user.id), DAY, EXCHANGES_PER_DAY, msg).await?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let share = &super::crypto::new_share_token();
@@ -92,8 +144,9 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
     Ok(id)
 }
 
-/// A new exchange with the same members and exclusions, plus last time's pairs excluded
-/// (only once the earlier one is revealed: before that the pairs are secret).
+/// A new exchange with the same people invited again (they join with one tap) and the same
+/// exclusions, plus last time's pairs as hidden exclusions that nobody sees (only once the
+/// earlier one is revealed: before that the pairs are secret).
 pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, AppError> {
     let old = creator_exchange(state, user, id).await?;
     if old.state != ExchangeState::Revealed {
@@ -101,25 +154,25 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
     }
     let now = db::now();
     let name: String = format!("{} (again)", old.name).chars().take(exchange::NAME_MAX).collect();
+    let pool = &state.db.pool;
+    let others: Vec<i64> =
+        db::santa::members(pool, id).await?.into_iter().map(|(uid, _)| uid).filter(|&uid| uid != user.id).collect();
+    limit_mails_to_others(state, user, others.len()).await?;
     let mut tx = state.db.begin_write().await?;
     let share = &super::crypto::new_share_token();
     let new_id = db::santa::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
-    let target = format!("/santa/{new_id}");
-    let members: Vec<i64> = db::santa::members(&mut *tx, id).await?.into_iter().map(|(uid, _)| uid).collect();
-    for &uid in &members {
-        db::santa::add_member(&mut *tx, new_id, uid, now).await?;
+    db::santa::add_member(&mut *tx, new_id, user.id, now).await?;
+    for uid in others {
+        let Some(u) = db::users::by_id(&mut *tx, uid).await? else { continue };
+        if db::santa::add_invite(&mut *tx, new_id, &u.email, user.id, now).await? {
+            mail_invitation(&mut tx, new_id, &u.email, 0, now).await?;
+        }
     }
-    let others: Vec<i64> = members.into_iter().filter(|&uid| uid != user.id).collect();
-    mail_with_link(&mut tx, others, &target, now, |user_id, token| OutboxMessage::SantaInvite {
-        user_id,
-        exchange_id: new_id,
-        token,
-    })
-    .await?;
-    let mut rules = db::santa::exclusions(&mut *tx, id).await?;
-    rules.extend(db::santa::pairs_after_reveal(&mut *tx, id).await?);
-    for (g, r) in rules {
+    for (g, r) in db::santa::exclusions(&mut *tx, id).await? {
         db::santa::add_exclusion(&mut *tx, new_id, g, r).await?;
+    }
+    for (g, r) in db::santa::pairs_after_reveal(&mut *tx, id).await? {
+        db::santa::add_hidden_exclusion(&mut *tx, new_id, g, r).await?;
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
@@ -134,10 +187,19 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
         members.iter().find(|(m, _)| *m == uid).map(|(_, n)| n.clone()).unwrap_or_else(|| "a former member".into())
     };
     let is_creator = ex.creator_id == user.id;
-    let (pending_invites, exclusions) = if is_creator {
+    let now = db::now();
+    let (invites, exclusions) = if is_creator {
         let ex_pairs = db::santa::exclusions(pool, id).await?;
+        let invites = db::santa::open_invites(pool, id).await?;
         (
-            db::santa::pending_invites(pool, id).await?,
+            invites
+                .into_iter()
+                .map(|i| InviteView {
+                    can_remind: !i.declined && i.last_mailed_at <= now - DAY && ex.state == ExchangeState::Gathering,
+                    email: i.email,
+                    declined: i.declined,
+                })
+                .collect(),
             ex_pairs.into_iter().map(|(g, r)| (name_of(g), name_of(r))).collect(),
         )
     } else {
@@ -156,15 +218,19 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
         state: ex.state,
         is_creator,
         members: members.iter().map(|(id, name)| MemberView { id: *id, name: name.clone() }).collect(),
-        pending_invites,
+        invites,
         exclusions,
         reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))),
         viewer_time_zone: user.time_zone.clone(),
         my_recipient,
         my_gift_chosen,
+        revealing: ex.state == ExchangeState::Drawn && ex.reveal_at.is_some_and(|t| t <= now),
     })
 }
 
+/// Invites pasted addresses. Nobody joins here: registered people are asked (Join /
+/// Decline), newcomers join by signing up. The report says "invited" for every new valid
+/// address, whoever holds it.
 pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> Result<InviteReport, AppError> {
     let ex = creator_exchange(state, user, id).await?;
     must_be_gathering(&ex)?;
@@ -176,40 +242,19 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     if list.valid.is_empty() {
         return Ok(report);
     }
+    limit_mails_to_others(state, user, list.valid.len()).await?;
     let now = db::now();
-    let sent_today = db::santa::invites_sent_since(&state.db.pool, user.id, now - 24 * 3600).await?;
-    if sent_today + list.valid.len() as i64 > INVITES_PER_DAY {
-        return Err(AppError::TooManyRequests("You are sending too many invitations; try again tomorrow.".into()));
-    }
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = begin_gathering(state, id).await?;
     for email in list.valid {
-        let target = format!("/santa/{id}");
-        match db::users::by_email(&mut *tx, email.as_str()).await? {
-            Some(invitee) => {
-                // Recorded as an invite too, for the daily limit; accepted at once.
-                db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await?;
-                db::santa::mark_invite_accepted(&mut *tx, id, email.as_str(), now).await?;
-                if db::santa::add_member(&mut *tx, id, invitee.id, now).await? {
-                    mail_with_link(&mut tx, [invitee.id], &target, now, |user_id, token| OutboxMessage::SantaInvite {
-                        user_id,
-                        exchange_id: id,
-                        token,
-                    })
-                    .await?;
-                    report.added.push(email.to_string());
-                } else {
-                    report.already.push(email.to_string());
-                }
-            }
-            None => {
-                if db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await? {
-                    let msg = OutboxMessage::SantaInviteNewcomer { email: email.to_string(), exchange_id: id };
-                    db::outbox::enqueue(&mut *tx, email.as_str(), &msg, now).await?;
-                    report.invited.push(email.to_string());
-                } else {
-                    report.already.push(email.to_string());
-                }
-            }
+        let already_member = match db::users::verified_by_email(&mut *tx, email.as_str()).await? {
+            Some(u) => db::santa::is_member(&mut *tx, id, u.id).await?,
+            None => false,
+        };
+        if !already_member && db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await? {
+            mail_invitation(&mut tx, id, email.as_str(), 0, now).await?;
+            report.invited.push(email.to_string());
+        } else {
+            report.already.push(email.to_string());
         }
     }
     tx.commit().await?;
@@ -218,15 +263,108 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     Ok(report)
 }
 
+/// Creator only, while gathering: mails a pending invitee again, once a day.
+pub async fn remind(state: &AppState, user: &User, id: i64, email: &str) -> Result<(), AppError> {
+    let ex = creator_exchange(state, user, id).await?;
+    must_be_gathering(&ex)?;
+    let email = crate::domain::email::EmailAddress::parse(email).map_err(|e| invalid("email", e))?;
+    limit_mails_to_others(state, user, 1).await?;
+    let now = db::now();
+    let mut tx = begin_gathering(state, id).await?;
+    if !db::santa::mark_reminded(&mut *tx, id, email.as_str(), now, DAY).await? {
+        return Err(AppError::Conflict(
+            "You can remind someone once a day, and only while their invitation is open.".into(),
+        ));
+    }
+    mail_invitation(&mut tx, id, email.as_str(), now / DAY, now).await?;
+    tx.commit().await?;
+    state.worker_wake.notify_one();
+    Ok(())
+}
+
+/// The invitation waiting for the viewer (their verified address), if any.
+pub async fn invitation(state: &AppState, user: &User, id: i64) -> Result<InvitationView, AppError> {
+    let pool = &state.db.pool;
+    let ex = db::santa::get(pool, id).await?.ok_or(AppError::NotFound)?;
+    if !user.verified
+        || ex.state != ExchangeState::Gathering
+        || !db::santa::has_pending_invite(pool, id, &user.email).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    invitation_view(state, ex).await
+}
+
+async fn invitation_view(state: &AppState, ex: Exchange) -> Result<InvitationView, AppError> {
+    let members = db::santa::members(&state.db.pool, ex.id).await?;
+    let creator_name = members.iter().find(|(m, _)| *m == ex.creator_id).map(|(_, n)| n.clone()).unwrap_or_default();
+    Ok(InvitationView {
+        id: ex.id,
+        name: ex.name,
+        creator_name,
+        spending_note: ex.spending_note,
+        description: ex.description,
+        member_count: members.len(),
+    })
+}
+
+pub async fn my_invitations(state: &AppState, user: &User) -> Result<Vec<InvitationView>, AppError> {
+    if !user.verified {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for ex in db::santa::pending_invitations_for(&state.db.pool, &user.email).await? {
+        out.push(invitation_view(state, ex).await?);
+    }
+    Ok(out)
+}
+
+/// "Join — once you're in, you're in": conditional on the exchange still gathering.
+pub async fn join(state: &AppState, user: &User, id: i64) -> Result<(), AppError> {
+    if !user.verified {
+        return Err(AppError::NotFound);
+    }
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    if !db::santa::lock_gathering(&mut tx, id).await? {
+        let known = db::santa::get(&mut *tx, id).await?.is_some()
+            && db::santa::has_pending_invite(&mut *tx, id, &user.email).await?;
+        return Err(if known {
+            AppError::Conflict("The names have already been drawn: it's too late to join this one.".into())
+        } else {
+            AppError::NotFound
+        });
+    }
+    if !db::santa::accept_invite(&mut *tx, id, &user.email, now).await? {
+        return Err(AppError::NotFound);
+    }
+    db::santa::add_member(&mut *tx, id, user.id, now).await?;
+    tx.commit().await?;
+    super::live::notify(state, id);
+    tracing::info!(exchange_id = id, user_id = user.id, "joined an exchange");
+    Ok(())
+}
+
+pub async fn decline(state: &AppState, user: &User, id: i64) -> Result<(), AppError> {
+    if !user.verified || !db::santa::decline_invite(&state.db.pool, id, &user.email, db::now()).await? {
+        return Err(AppError::NotFound);
+    }
+    super::live::notify(state, id);
+    Ok(())
+}
+
 pub async fn remove_member(state: &AppState, user: &User, id: i64, member_id: i64) -> Result<(), AppError> {
     let ex = creator_exchange(state, user, id).await?;
     must_be_gathering(&ex)?;
     if member_id == user.id {
         return Err(AppError::Conflict("You created this exchange, so you stay in it.".into()));
     }
-    if !db::santa::remove_member(&state.db.pool, id, member_id).await? {
+    let mut tx = begin_gathering(state, id).await?;
+    if !db::santa::remove_member(&mut *tx, id, member_id).await? {
         return Err(AppError::NotFound);
     }
+    tx.commit().await?;
+    // Their open page hears this, checks membership again and closes its stream.
     super::live::notify(state, id);
     Ok(())
 }
@@ -244,11 +382,10 @@ pub async fn add_exclusion(
     if giver == receiver {
         return Err(invalid("receiver_id", "Pick two different members."));
     }
-    let pool = &state.db.pool;
-    if !db::santa::is_member(pool, id, giver).await? || !db::santa::is_member(pool, id, receiver).await? {
+    let mut tx = begin_gathering(state, id).await?;
+    if !db::santa::is_member(&mut *tx, id, giver).await? || !db::santa::is_member(&mut *tx, id, receiver).await? {
         return Err(invalid("giver_id", "Both people must be members of this exchange."));
     }
-    let mut tx = state.db.begin_write().await?;
     db::santa::add_exclusion(&mut *tx, id, giver, receiver).await?;
     if both {
         db::santa::add_exclusion(&mut *tx, id, receiver, giver).await?;
@@ -266,12 +403,12 @@ pub async fn add_household(state: &AppState, user: &User, id: i64, members: &[i6
     if members.len() < 2 {
         return Err(invalid("member_ids", "Tick at least two members who live together."));
     }
+    let mut tx = begin_gathering(state, id).await?;
     for m in &members {
-        if !db::santa::is_member(&state.db.pool, id, *m).await? {
+        if !db::santa::is_member(&mut *tx, id, *m).await? {
             return Err(invalid("member_ids", "Everyone in a household must be a member of this exchange."));
         }
     }
-    let mut tx = state.db.begin_write().await?;
     for &a in &members {
         for &b in &members {
             if a != b {
@@ -316,7 +453,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     }
     let index_of = |uid: i64| members.iter().position(|(m, _)| *m == uid);
     let mut rules = Rules::new();
-    for (g, r) in db::santa::exclusions(&mut *tx, id).await? {
+    for (g, r) in db::santa::exclusions_for_draw(&mut tx, id).await? {
         if let (Some(g), Some(r)) = (index_of(g), index_of(r)) {
             rules.forbid(g, r);
         }
@@ -400,9 +537,15 @@ pub async fn santa_chat(state: &AppState, user: &User, id: i64) -> Result<SantaC
     })
 }
 
+async fn limit_notes(state: &AppState, user: &User) -> Result<(), AppError> {
+    let msg = "You are writing too many notes; wait a while and try again.";
+    super::accounts::limit(state, &format!("notes:{}", user.id), 3600, NOTES_PER_HOUR, msg).await
+}
+
 pub async fn note_to_recipient(state: &AppState, user: &User, id: i64, body: &str) -> Result<(), AppError> {
     let (ex, _, _) = own_recipient(state, user, id).await?;
     let body = note_body(body)?;
+    limit_notes(state, user).await?;
     if ex.state != ExchangeState::Drawn
         || !db::santa::add_note(&state.db.pool, id, user.id, true, &body, db::now()).await?
     {
@@ -414,6 +557,7 @@ pub async fn note_to_recipient(state: &AppState, user: &User, id: i64, body: &st
 pub async fn note_to_santa(state: &AppState, user: &User, id: i64, body: &str) -> Result<(), AppError> {
     let ex = member_exchange(state, user, id).await?;
     let body = note_body(body)?;
+    limit_notes(state, user).await?;
     let giver = db::santa::giver_id_for_notes(&state.db.pool, id, user.id).await?;
     match giver {
         Some(giver) if ex.state == ExchangeState::Drawn => {

@@ -14,11 +14,11 @@ use axum::routing::get;
 use axum::Router;
 use leptos::config::Env;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -35,6 +35,7 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, binds the listener, builds the router.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
         let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
         db.migrate().await?;
         let mailer = Mailer::from_settings(&settings.mail, &db)?;
@@ -52,6 +53,7 @@ impl Application {
         let build_version =
             build_version(std::path::Path::new(&settings.server.site_root), &settings.server.site_pkg_dir).into();
         let instance = format!("{}-{}", std::process::id(), &super::crypto::new_token()[..8]);
+        let trusted_proxies = settings.trusted_proxy_nets()?;
         let state = AppState {
             leptos_options,
             db,
@@ -62,6 +64,10 @@ impl Application {
             instance: instance.into(),
             build_version,
             live: tokio::sync::broadcast::channel(256).0,
+            trusted_proxies: trusted_proxies.into(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            )),
             shutdown: CancellationToken::new(),
         };
         let router = router(state.clone());
@@ -103,8 +109,17 @@ impl Application {
     }
 }
 
+/// The app's route list, generated once per process. Generating it switches on a
+/// process-wide flag in leptos_server (`SuppressResourceLoad`) that parks every Resource
+/// created meanwhile forever; a second `Application::build` in a process that already
+/// serves (the integration tests run many) would hang the requests rendering at that moment.
+pub fn route_list() -> &'static [AxumRouteListing] {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App))
+}
+
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list().to_vec();
     let options = state.leptos_options.clone();
     let limit = state.settings.server.body_limit_bytes;
     let not_found = {
@@ -147,7 +162,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let depth = db::outbox::depth(&state.db.pool).await.unwrap_or(-1);
     let lag = db::jobs::lag_secs(&state.db.pool, db::now()).await.unwrap_or(-1);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(depth, lag))
+    let failing = db::jobs::failing(&state.db.pool).await.unwrap_or(-1);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(depth, lag, failing))
 }
 
 /// The service worker, stamped with a version derived from the built assets so that each

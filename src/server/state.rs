@@ -25,6 +25,12 @@ pub struct AppState {
     pub build_version: Arc<str>,
     /// Exchange pages listening for changes (in this process).
     pub live: tokio::sync::broadcast::Sender<super::live::ExchangeChanged>,
+    /// `server.trusted_proxies`, parsed.
+    #[from_ref(skip)]
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Bounds the password hashes computed at once (each takes 19 MiB).
+    #[from_ref(skip)]
+    pub hashing: Arc<tokio::sync::Semaphore>,
     /// Fired at shutdown: the worker stops and live streams end.
     pub shutdown: tokio_util::sync::CancellationToken,
 }

@@ -183,15 +183,26 @@ async fn a_timed_job_runs_once_when_two_workers_race_for_it() {
 }
 
 #[tokio::test]
-async fn rate_limit_windows_count_hits_per_bucket() {
+async fn rate_limits_slide_so_a_burst_across_a_window_boundary_counts_once() {
     for t in all_dbs().await {
         let d = connect(&t).await;
+        let hit = |bucket: &'static str, n: i64, at: i64| {
+            let pool = d.pool.clone();
+            async move { db::rate_limits::hit_n(&pool, bucket, 900, n, at).await.unwrap() }
+        };
         for expected in 1..=3 {
-            assert_eq!(db::rate_limits::hit(&d.pool, "login:a", 900, 1000).await.unwrap(), expected, "{}", t.name);
+            assert_eq!(hit("login:a", 1, 899).await, expected, "{}", t.name);
         }
-        assert_eq!(db::rate_limits::hit(&d.pool, "login:b", 900, 1000).await.unwrap(), 1);
-        // The next window starts from zero.
-        assert_eq!(db::rate_limits::hit(&d.pool, "login:a", 900, 1800).await.unwrap(), 1);
+        assert_eq!(hit("login:b", 1, 899).await, 1);
+        // One second later a new fixed window starts, but the last 900 seconds still hold
+        // the three hits: a fixed window would have said 1 here.
+        assert_eq!(hit("login:a", 1, 900).await, 4, "{}", t.name);
+        // Half a window later, half of the earlier burst still counts.
+        assert_eq!(hit("login:a", 1, 1350).await, 2 + 2, "{}", t.name);
+        // Two windows later, it has all slid out.
+        assert_eq!(hit("login:a", 1, 2700).await, 1, "{}", t.name);
+        // Several at once (an invitation to five people is five mails).
+        assert_eq!(hit("mail:x", 5, 10).await, 5);
     }
 }
 
@@ -205,7 +216,11 @@ async fn sqlite_writers_queue_instead_of_failing() {
             tokio::spawn(async move {
                 let mut tx = d.begin_write().await.unwrap();
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits").fetch_one(&mut *tx).await.unwrap();
-                db::rate_limits::hit(&mut *tx, &format!("b{i}-{n}"), 60, 0).await.unwrap();
+                sqlx::query("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, 0, 1)")
+                    .bind(format!("b{i}-{n}"))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
             })
         })

@@ -84,10 +84,24 @@ pub struct TestApp {
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
+/// Every HTTP call a test makes gives up after this long: a server that stops answering
+/// fails the test with the address it was waiting for, instead of hanging it.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A browser-like client: its own cookie jar, no automatic redirects, a time limit.
+pub fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(HTTP_TIMEOUT)
+        .build()
+        .unwrap()
+}
+
 impl TestApp {
     /// A second browser (its own cookie jar).
     pub fn new_client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        test_client()
     }
 
     /// Calls a server function the way a JS client does (form body, JSON answer).
@@ -98,7 +112,16 @@ impl TestApp {
             .form(form)
             .send()
             .await
-            .unwrap()
+            .unwrap_or_else(|e| panic!("POST /api/{endpoint} got no answer: {e}"))
+    }
+
+    /// GETs a page (or any path) of this app.
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} got no answer: {e}"))
     }
 
     pub async fn shutdown(mut self) {
@@ -129,8 +152,7 @@ pub async fn spawn_app_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Te
     let handle = tokio::spawn(app.run_with_shutdown(async move {
         let _ = rx.await;
     }));
-    let client =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = test_client();
     TestApp { address, state, client, db: Some(db), stop: Some(tx), handle: Some(handle) }
 }
 
@@ -147,6 +169,17 @@ pub async fn last_link_to(state: &AppState, to: &str) -> String {
         .split_whitespace()
         .find_map(|w| w.strip_prefix(&base).map(str::to_string))
         .expect("no link in the mail")
+}
+
+/// Every mail delivered to `to` (after delivering what is due), newest first.
+pub async fn mails_to(state: &AppState, to: &str) -> Vec<hearth::db::outbox::DevMail> {
+    deliver_all(state).await;
+    hearth::db::outbox::dev_mailbox_list(&state.db.pool, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == to)
+        .collect()
 }
 
 /// Sends everything due, through the app's own worker code.

@@ -89,33 +89,268 @@ async fn bad_sign_ups_get_readable_errors_and_write_nothing() {
     assert_eq!(users, 0);
 
     assert_eq!(sign_up(&app, "ann@example.com").await.status(), StatusCode::OK);
-    let dup = sign_up(&app, "ANN@example.com").await;
-    assert_eq!(dup.status(), StatusCode::CONFLICT);
-    assert!(dup.text().await.unwrap().contains("already exists"));
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!(users, 1);
     app.shutdown().await;
 }
 
+/// Signs up and verifies `email` (named Ann); returns the signed-in client.
+async fn verified(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = app.new_client();
+    let res = app
+        .call(
+            &client,
+            "sign_up",
+            &[("email", email), ("display_name", "Ann"), ("password", PW), ("time_zone", "Europe/Paris")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, email).await;
+    assert_eq!(app.call(&client, "continue_link", &[("token", token_of(&link))]).await.status(), StatusCode::OK);
+    client
+}
+
 #[tokio::test]
-async fn login_checks_the_password_and_is_rate_limited_per_address() {
+async fn sign_up_with_a_taken_address_answers_like_a_new_one_and_tells_the_owner() {
+    let app = spawn_app().await;
+    verified(&app, "ann@example.com").await;
+    let fresh = app
+        .call(
+            &app.new_client(),
+            "sign_up",
+            &[("email", "new@example.com"), ("display_name", "New"), ("password", PW), ("time_zone", "UTC")],
+        )
+        .await;
+    let taken = app
+        .call(
+            &app.new_client(),
+            "sign_up",
+            &[
+                ("email", "ANN@example.com"),
+                ("display_name", "Mallory"),
+                ("password", "mallory's secret"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
+    assert_eq!(fresh.status(), taken.status());
+    let (f, t) = (fresh.headers().get("location").cloned(), taken.headers().get("location").cloned());
+    assert_eq!(
+        f.map(|v| v.to_str().unwrap().replace("new%40", "X")),
+        t.map(|v| v.to_str().unwrap().replace("ann%40", "X"))
+    );
+    assert_eq!(fresh.text().await.unwrap(), taken.text().await.unwrap());
+    let mails = mails_to(&app.state, "ann@example.com").await;
+    assert_eq!(mails[0].subject, "Someone tried to sign up with your address", "the newest mail to the owner");
+    // Nothing changed: the owner's name and password stay.
+    let me = db::users::by_email(&app.state.db.pool, "ann@example.com").await.unwrap().unwrap();
+    assert_eq!(me.display_name, "Ann");
+    let ok = app.call(&app.new_client(), "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unverified_account_cannot_log_in_with_its_password() {
+    let app = spawn_app().await;
+    sign_up(&app, "victim@example.com").await;
+    deliver_all(&app.state).await;
+    let res = app.call(&app.client, "log_in", &[("email", "victim@example.com"), ("password", PW)]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.headers().get("set-cookie").is_none());
+    assert!(res.text().await.unwrap().contains("confirm your email address first"));
+    assert!(whoami(&app, &app.client).await.is_null());
+    // Asking for a sign-in link mails one that confirms the address.
+    app.call(&app.client, "request_sign_in_link", &[("email", "victim@example.com")]).await;
+    let link = last_link_to(&app.state, "victim@example.com").await;
+    deliver_all(&app.state).await;
+    let link2 = last_link_to(&app.state, "victim@example.com").await;
+    assert_ne!(link, link2, "a new link was mailed");
+    assert_eq!(app.call(&app.client, "continue_link", &[("token", token_of(&link2))]).await.status(), StatusCode::OK);
+    assert_eq!(whoami(&app, &app.client).await["verified"], true);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_repeated_sign_up_for_an_unverified_address_goes_to_whoever_verifies_it() {
+    for t in all_dbs().await {
+        let app = spawn_app_with(t, |_| {}).await;
+        // A squatter registers the victim's address and never verifies it.
+        let squat = app
+            .call(
+                &app.new_client(),
+                "sign_up",
+                &[
+                    ("email", "vic@example.com"),
+                    ("display_name", "Squatter"),
+                    ("password", "squatter secret"),
+                    ("time_zone", "UTC"),
+                ],
+            )
+            .await;
+        assert_eq!(squat.status(), StatusCode::OK);
+        deliver_all(&app.state).await;
+        let squatter_link = last_link_to(&app.state, "vic@example.com").await;
+        // The real owner signs up: no "already exists"; a new verification link is mailed.
+        let vic = app.new_client();
+        let res = app
+            .call(
+                &vic,
+                "sign_up",
+                &[
+                    ("email", "vic@example.com"),
+                    ("display_name", "Vic"),
+                    ("password", "vic's own secret"),
+                    ("time_zone", "Europe/Paris"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        deliver_all(&app.state).await;
+        let link = last_link_to(&app.state, "vic@example.com").await;
+        assert_ne!(link, squatter_link);
+        // Only the newest link works, and it carries Vic's name, password and zone.
+        assert_eq!(
+            app.call(&vic, "continue_link", &[("token", token_of(&squatter_link))]).await.status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(app.call(&vic, "continue_link", &[("token", token_of(&link))]).await.status(), StatusCode::OK);
+        let me = whoami(&app, &vic).await;
+        assert_eq!(
+            (me["display_name"].as_str(), me["time_zone"].as_str(), me["verified"].as_bool()),
+            (Some("Vic"), Some("Europe/Paris"), Some(true))
+        );
+        let squatter = app
+            .call(&app.new_client(), "log_in", &[("email", "vic@example.com"), ("password", "squatter secret")])
+            .await;
+        assert_eq!(squatter.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let owner = app
+            .call(&app.new_client(), "log_in", &[("email", "vic@example.com"), ("password", "vic's own secret")])
+            .await;
+        assert_eq!(owner.status(), StatusCode::OK);
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.state.db.pool).await.unwrap();
+        assert_eq!(users, 1);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_slow_an_address_down_but_an_emailed_link_always_works() {
     let app = spawn_app_with(sqlite_db(), |s| s.auth.login_per_address = 3).await;
-    sign_up(&app, "ann@example.com").await;
+    let ann = verified(&app, "ann@example.com").await;
     let wrong = app.call(&app.client, "log_in", &[("email", "ann@example.com"), ("password", "nope nope nope")]).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text().await.unwrap().contains("don't match"));
     let ok = app.call(&app.client, "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(whoami(&app, &app.client).await["display_name"], "Ann");
-    // The fourth attempt in the window is refused, even with the right password.
-    let other = app.new_client();
-    app.call(&other, "log_in", &[("email", "ann@example.com"), ("password", "x")]).await;
-    let limited = app.call(&other, "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
+    // An attacker fails three times: the next attempt must wait, even with the right password.
+    let attacker = app.new_client();
+    for _ in 0..3 {
+        app.call(&attacker, "log_in", &[("email", "ann@example.com"), ("password", "guess guess")]).await;
+    }
+    let limited = app.call(&app.new_client(), "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(limited.text().await.unwrap().contains("Too many login attempts"));
+    assert!(limited.text().await.unwrap().contains("Try again in 1 second"));
+    // A slow-down, not a lock-out: once the wait has passed the right password works.
+    sqlx::query("UPDATE login_failures SET last_failure_at = last_failure_at - 2")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let owner = app.new_client();
+    assert_eq!(
+        app.call(&owner, "log_in", &[("email", "ann@example.com"), ("password", PW)]).await.status(),
+        StatusCode::OK
+    );
+    // And an emailed link works whatever the password attempts.
+    for _ in 0..5 {
+        app.call(&attacker, "log_in", &[("email", "ann@example.com"), ("password", "guess guess")]).await;
+    }
+    let mail = app.new_client();
+    app.call(&mail, "request_sign_in_link", &[("email", "ann@example.com")]).await;
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    assert_eq!(app.call(&mail, "continue_link", &[("token", token_of(&link))]).await.status(), StatusCode::OK);
+    assert_eq!(whoami(&app, &mail).await["email"], "ann@example.com");
     // Logging out ends the session.
-    assert_eq!(app.call(&app.client, "log_out", &[]).await.status(), StatusCode::OK);
-    assert!(whoami(&app, &app.client).await.is_null());
+    assert_eq!(app.call(&ann, "log_out", &[]).await.status(), StatusCode::OK);
+    assert!(whoami(&app, &ann).await.is_null());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_login_limit() {
+    let app = spawn_app_with(sqlite_db(), |s| {
+        s.auth.login_per_ip = 2;
+        s.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+    })
+    .await;
+    let attempt = |ip: &'static str| {
+        let c = app.new_client();
+        let url = format!("{}/api/log_in", app.address);
+        async move {
+            c.post(url)
+                .header("Accept", "application/json")
+                .header("X-Forwarded-For", ip)
+                .form(&[("email", "who@example.com"), ("password", "whatever")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(attempt("203.0.113.5").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(attempt("203.0.113.5").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(attempt("203.0.113.5").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(attempt("203.0.113.6").await, StatusCode::UNPROCESSABLE_ENTITY, "another client, its own bucket");
+    app.shutdown().await;
+
+    // Without trusted proxies the header is ignored: everyone here is 127.0.0.1.
+    let app = spawn_app_with(sqlite_db(), |s| s.auth.login_per_ip = 2).await;
+    let attempt = |ip: &'static str| {
+        let c = app.new_client();
+        let url = format!("{}/api/log_in", app.address);
+        async move {
+            c.post(url)
+                .header("Accept", "application/json")
+                .header("X-Forwarded-For", ip)
+                .form(&[("email", "who@example.com"), ("password", "whatever")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    attempt("203.0.113.5").await;
+    attempt("203.0.113.6").await;
+    assert_eq!(attempt("203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reset_checks_its_link_before_hashing_and_is_rate_limited() {
+    let app = spawn_app_with(sqlite_db(), |s| s.auth.resets_per_ip = 8).await;
+    // A well-formed but unknown token: 404, and the password is not even looked at.
+    let fake = "A".repeat(43);
+    let res = app.call(&app.client, "reset_password", &[("token", &fake), ("password", "x")]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // A real link: five tries per link, then it has to be asked for again.
+    sign_up(&app, "ann@example.com").await;
+    app.call(&app.client, "request_password_reset", &[("email", "ann@example.com")]).await;
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    for _ in 0..5 {
+        let r = app.call(&app.client, "reset_password", &[("token", token_of(&link)), ("password", "short")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r =
+        app.call(&app.client, "reset_password", &[("token", token_of(&link)), ("password", "long enough now")]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // And per IP: two more attempts with any token pass the budget of 8.
+    app.call(&app.client, "reset_password", &[("token", &fake), ("password", "x")]).await;
+    let r = app.call(&app.client, "reset_password", &[("token", &fake), ("password", "x")]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     app.shutdown().await;
 }
 
@@ -333,8 +568,87 @@ async fn operations_endpoints_and_security_headers() {
 }
 
 #[tokio::test]
-async fn the_dev_mailbox_is_only_there_in_dev_mode() {
+async fn the_dev_mailbox_answers_only_loopback_clients_in_dev_mode() {
+    // Dev mode, a client on this machine: the mail and its link are listed.
+    let app = spawn_app().await;
+    sign_up(&app, "ann@example.com").await;
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    let res = app.call(&app.client, "dev_mailbox", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains(&link));
+    let page = app.get(&app.client, "/dev/mailbox").await.text().await.unwrap();
+    assert!(page.contains(token_of(&link)), "the page lists the link");
+    app.shutdown().await;
+
+    // The same request relayed by a proxy for a client elsewhere: nothing.
+    let app = spawn_app_with(sqlite_db(), |s| s.server.trusted_proxies = vec!["127.0.0.0/8".into()]).await;
+    sign_up(&app, "ann@example.com").await;
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    let remote = |path: &'static str| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .header("Accept", "application/json")
+            .header("X-Forwarded-For", "198.51.100.7")
+            .send()
+    };
+    let res = remote("/api/dev_mailbox").await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(!res.text().await.unwrap().contains(token_of(&link)));
+    let page = app
+        .client
+        .get(format!("{}/dev/mailbox", app.address))
+        .header("X-Forwarded-For", "198.51.100.7")
+        .send()
+        .await
+        .unwrap();
+    assert!(!page.text().await.unwrap().contains(token_of(&link)));
+    app.shutdown().await;
+
+    // Dev mode off: nothing for anyone.
     let app = spawn_app_with(sqlite_db(), |s| s.server.dev_mode = false).await;
     assert_eq!(app.call(&app.client, "dev_mailbox", &[]).await.status(), StatusCode::NOT_FOUND);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_with_the_dev_mailbox_on_the_network() {
+    let mut s = settings_for(&sqlite_db());
+    s.server.addr = "0.0.0.0:0".into();
+    let err = hearth::server::startup::Application::build(s).await.err().expect("refused");
+    assert!(err.to_string().contains("dev_mode"), "{err}");
+}
+
+#[tokio::test]
+async fn servers_starting_in_the_same_process_never_stall_a_page_render() {
+    // Generating the route list parks every Resource created meanwhile (a process-wide flag
+    // in leptos_server); it must happen once per process, not at each Application::build.
+    assert!(std::ptr::eq(hearth::server::startup::route_list(), hearth::server::startup::route_list()));
+    let app = spawn_app().await;
+    sign_up(&app, "ann@example.com").await;
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let mut built = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && built < 40 {
+                rt.block_on(async { spawn_app().await.shutdown().await });
+                built += 1;
+            }
+            built
+        })
+    };
+    for _ in 0..30 {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(10), app.get(&app.client, &link))
+            .await
+            .expect("the link page rendered while other servers were starting");
+        assert!(page.text().await.unwrap().contains("Continue as Ann"));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(builder.join().unwrap() > 0);
     app.shutdown().await;
 }

@@ -8,3 +8,4 @@ mod helpers;
 mod http;
 mod santa;
 mod smtp;
+mod worker;

@@ -36,14 +36,17 @@ fn Problem(error: AppError) -> impl IntoView {
             </section>
         }
         .into_any(),
-        AppError::NotFound => view! {
-            <section class="card narrow">
-                <h1>"Not found"</h1>
-                <p>"This exchange does not exist, or you are not one of its members."</p>
-                <p><A href="/santa">"Back to my exchanges"</A></p>
-            </section>
+        AppError::NotFound => {
+            crate::platform::set_not_found_status();
+            view! {
+                <section class="card narrow">
+                    <h1>"Not found"</h1>
+                    <p>"This exchange does not exist, or you are not one of its members."</p>
+                    <p><A href="/santa">"Back to my exchanges"</A></p>
+                </section>
+            }
+            .into_any()
         }
-        .into_any(),
         other => view! { <p class="card form-error" role="alert">{other.to_string()}</p> }.into_any(),
     }
 }
@@ -56,11 +59,23 @@ fn state_label(s: ExchangeState) -> &'static str {
     }
 }
 
+/// What /santa shows: the viewer's exchanges and the invitations waiting for them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct MySanta {
+    exchanges: Vec<ExchangeSummary>,
+    invitations: Vec<InvitationView>,
+}
+
 #[component]
 pub fn SantaPage() -> impl IntoView {
     let create = ServerAction::<CreateExchange>::new();
     let error = action_error(create);
-    let list = Resource::new(|| (), |_| my_exchanges());
+    let list = Resource::new(
+        || (),
+        |_| async move {
+            Ok::<_, AppError>(MySanta { exchanges: my_exchanges().await?, invitations: my_invitations().await? })
+        },
+    );
     view! {
         <Title text="Secret Santa · Hearth" />
         <h1>"Secret Santa"</h1>
@@ -68,44 +83,134 @@ pub fn SantaPage() -> impl IntoView {
             {move || {
                 list.get()
                     .map(|r| match r {
-                        Ok(items) if items.is_empty() => view! {
-                            <section class="card empty-state">
-                                <p class="big-icon" aria-hidden="true">"🎁"</p>
-                                <p>"No exchange yet. Start one below and invite your friends by email."</p>
+                        Ok(mine) => view! {
+                            <Invitations items=mine.invitations />
+                            <MyExchanges items=mine.exchanges />
+                            <section class="card">
+                                <h2>"Start an exchange"</h2>
+                                <ActionForm action=create>
+                                    <FormError error />
+                                    <Field label="Name" name="name" hint="For example: Office party 2026" error />
+                                    <Field label="Spending note (optional)" name="spending_note" required=false hint="For example: about 10 euros, or: homemade only" error />
+                                    <div class="field">
+                                        <label for="f-description">"Description (optional)"</label>
+                                        <textarea id="f-description" name="description" rows="3" maxlength="1000"></textarea>
+                                    </div>
+                                    <Submit label="Create the exchange" busy_label="Creating…" pending=create.pending() />
+                                </ActionForm>
                             </section>
                         }
                         .into_any(),
-                        Ok(items) => view! {
-                            <ul class="tiles">
-                                {items
-                                    .into_iter()
-                                    .map(|e| view! {
-                                        <li>
-                                            <A href=format!("/santa/{}", e.id)>
-                                                <strong>{e.name}</strong>
-                                                <span>{state_label(e.state)}</span>
-                                            </A>
-                                        </li>
-                                    })
-                                    .collect_view()}
-                            </ul>
-                        }
-                        .into_any(),
+                        Err(AppError::Unauthorized) => view! { <SantaIntro /> }.into_any(),
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
         </Suspense>
+    }
+}
+
+/// What signed-out visitors see at /santa.
+#[component]
+fn SantaIntro() -> impl IntoView {
+    view! {
         <section class="card">
-            <h2>"Start an exchange"</h2>
-            <ActionForm action=create>
-                <FormError error />
-                <Field label="Name" name="name" hint="For example: Office party 2026" error />
-                <Field label="Spending note (optional)" name="spending_note" required=false hint="For example: about 10 euros, or: homemade only" error />
-                <div class="field">
-                    <label for="f-description">"Description (optional)"</label>
-                    <textarea id="f-description" name="description" rows="3" maxlength="1000"></textarea>
-                </div>
-                <Submit label="Create the exchange" busy_label="Creating…" pending=create.pending() />
+            <p class="big-icon" aria-hidden="true">"🎁"</p>
+            <p class="lead">"Draw names with friends, family or colleagues. Everyone gives one emoji gift with a message; the presents open together at the reveal."</p>
+            <ul>
+                <li>"Invite people by email; they join with one tap."</li>
+                <li>"Nobody draws themselves or someone you exclude (couples, households)."</li>
+                <li>"Only you know whom you drew. Givers who forget leave coal."</li>
+            </ul>
+            <p class="actions">
+                <a class="button primary" href="/signup?next=/santa">"Create an account"</a>
+                <a class="button" href="/login?next=/santa">"Log in"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn MyExchanges(items: Vec<ExchangeSummary>) -> impl IntoView {
+    if items.is_empty() {
+        return view! {
+            <section class="card empty-state">
+                <p class="big-icon" aria-hidden="true">"🎁"</p>
+                <p>"No exchange yet. Start one below and invite your friends by email."</p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="tiles">
+            {items
+                .into_iter()
+                .map(|e| view! {
+                    <li>
+                        <A href=format!("/santa/{}", e.id)>
+                            <strong>{e.name}</strong>
+                            <span>{state_label(e.state)}</span>
+                        </A>
+                    </li>
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn Invitations(items: Vec<InvitationView>) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Invitations"</h2>
+                <ul class="tiles">
+                    {items
+                        .into_iter()
+                        .map(|i| view! {
+                            <li>
+                                <A href=format!("/santa/{}", i.id)>
+                                    <strong>{i.name}</strong>
+                                    <span>{format!("from {}", i.creator_name)}</span>
+                                </A>
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// An exchange page shows either the exchange (members) or the invitation (invitees).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+enum ExchangeOrInvitation {
+    Exchange(ExchangeView),
+    Invitation(InvitationView),
+}
+
+/// The invitation, with one tap to join (or to decline).
+#[component]
+fn InvitationCard(i: InvitationView, join: ServerAction<JoinExchange>) -> impl IntoView {
+    let decline = ServerAction::<DeclineInvitation>::new();
+    let id = i.id;
+    view! {
+        <Title text=format!("{} · Secret Santa · Hearth", i.name) />
+        <section class="card">
+            <h1>{i.name.clone()}</h1>
+            <p class="lead">{format!("{} invites you to this Secret Santa exchange ({} in so far).", i.creator_name, i.member_count)}</p>
+            {(!i.spending_note.is_empty()).then(|| view! { <p>"Spending: " {i.spending_note.clone()}</p> })}
+            {(!i.description.is_empty()).then(|| view! { <p class="description">{i.description.clone()}</p> })}
+            <ActionForm action=join>
+                <FormError error=action_error(join) />
+                <input type="hidden" name="id" value=id />
+                <p class="hint">"Once you're in, you're in: you can't leave after joining."</p>
+                <Submit label="Join" busy_label="Joining…" pending=join.pending() />
+            </ActionForm>
+            <ActionForm action=decline>
+                <FormError error=action_error(decline) />
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="button">"No, thanks"</button>
             </ActionForm>
         </section>
     }
@@ -119,11 +224,24 @@ pub fn ExchangePage() -> impl IntoView {
     let household = ServerAction::<AddHousehold>::new();
     let draw = ServerAction::<DrawNames>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    let join = ServerAction::<JoinExchange>::new();
     let data = Resource::new(
         move || {
-            (id.get(), invite.version().get(), exclude.version().get(), draw.version().get(), remove.version().get())
+            (
+                id.get(),
+                invite.version().get(),
+                exclude.version().get(),
+                draw.version().get(),
+                remove.version().get(),
+                join.version().get(),
+            )
         },
-        |(id, ..)| get_exchange(id),
+        |(id, ..)| async move {
+            match get_exchange(id).await {
+                Err(AppError::NotFound) => get_invitation(id).await.map(ExchangeOrInvitation::Invitation),
+                other => other.map(ExchangeOrInvitation::Exchange),
+            }
+        },
     );
     // Live: reload when someone joins, the draw happens or the presents open.
     Effect::new(move |_| {
@@ -136,7 +254,10 @@ pub fn ExchangePage() -> impl IntoView {
             {move || {
                 data.get()
                     .map(|r| match r {
-                        Ok(x) => view! { <ExchangeDetails x invite exclude household draw remove /> }.into_any(),
+                        Ok(ExchangeOrInvitation::Exchange(x)) => {
+                            view! { <ExchangeDetails x invite exclude household draw remove /> }.into_any()
+                        }
+                        Ok(ExchangeOrInvitation::Invitation(i)) => view! { <InvitationCard i join /> }.into_any(),
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
@@ -164,6 +285,7 @@ fn ExchangeDetails(
         (ExchangeState::Gathering, _, _) => {
             format!("Waiting for {} to draw the names. You will get an email.", x.creator_name)
         }
+        (ExchangeState::Drawn, ..) if x.revealing => "Revealing… the presents open in a moment.".to_string(),
         (ExchangeState::Drawn, Some(r), false) => format!("You are giving to {r}. Pick their gift before the reveal!"),
         (ExchangeState::Drawn, Some(r), true) => {
             format!("Your gift for {r} is ready. You can still change it until the reveal.")
@@ -215,9 +337,7 @@ fn ExchangeDetails(
                     })
                     .collect_view()}
             </ul>
-            {(!x.pending_invites.is_empty()).then(|| view! {
-                <p class="hint">"Invited, not joined yet: " {x.pending_invites.join(", ")}</p>
-            })}
+            {(!x.invites.is_empty()).then(|| view! { <OpenInvites id invites=x.invites.clone() /> })}
             {manage.then(|| view! { <FormError error=action_error(remove) /> })}
         </section>
         {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id /> })}
@@ -225,6 +345,38 @@ fn ExchangeDetails(
         {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
         {manage.then(|| view! { <HouseholdForm id members=x.members.clone() household /> })}
         {manage.then(|| view! { <DrawForm id count=x.members.len() draw /> })}
+    }
+}
+
+/// The creator's list of people invited who have not joined, with a reminder button.
+#[component]
+fn OpenInvites(id: i64, invites: Vec<InviteView>) -> impl IntoView {
+    let remind = ServerAction::<RemindInvitee>::new();
+    let reminded = move || remind.value().get().is_some_and(|r| r.is_ok());
+    view! {
+        <h3>"Invited, not joined yet"</h3>
+        <FormError error=action_error(remind) />
+        {move || reminded().then(|| view! { <p class="notice" role="status">"Reminder sent."</p> })}
+        <ul class="members">
+            {invites
+                .into_iter()
+                .map(|i| {
+                    let label = format!("Remind {}", i.email);
+                    view! {
+                        <li>
+                            <span>{i.email.clone()} {i.declined.then_some(" (declined)")}</span>
+                            {i.can_remind.then(|| view! {
+                                <ActionForm action=remind>
+                                    <input type="hidden" name="id" value=id />
+                                    <input type="hidden" name="email" value=i.email.clone() />
+                                    <button type="submit" class="button small" aria-label=label>"Remind"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 
@@ -362,14 +514,13 @@ fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView 
                 <div class="field">
                     <label for="f-addresses">"Email addresses"</label>
                     <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint"></textarea>
-                    <p class="hint" id="f-addresses-hint">"One per line, or separated by commas. People without an account get a link to join."</p>
+                    <p class="hint" id="f-addresses-hint">"One per line, or separated by commas. Each person gets an email to join (or to create an account and join)."</p>
                 </div>
                 <Submit label="Send invitations" busy_label="Sending…" pending=invite.pending() />
             </ActionForm>
             {move || report().map(|r| view! {
                 <div class="report" role="status">
-                    {(!r.added.is_empty()).then(|| view! { <p>"Added: " {r.added.join(", ")}</p> })}
-                    {(!r.invited.is_empty()).then(|| view! { <p>"Invited to join Hearth: " {r.invited.join(", ")}</p> })}
+                    {(!r.invited.is_empty()).then(|| view! { <p>"Invited: " {r.invited.join(", ")}</p> })}
                     {(!r.already.is_empty()).then(|| view! { <p>"Already in or invited: " {r.already.join(", ")}</p> })}
                     {(!r.duplicates.is_empty()).then(|| view! { <p>"Listed twice (invited once): " {r.duplicates.join(", ")}</p> })}
                     {(!r.invalid.is_empty()).then(|| view! { <p class="form-error">"Not email addresses, skipped: " {r.invalid.join(", ")}</p> })}
