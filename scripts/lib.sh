@@ -49,6 +49,8 @@ ensure_build_tools() {
 }
 
 ensure_test_tools() {
+  # The test runner: each test in its own process, with a time limit (.config/nextest.toml).
+  cargo nextest --version >/dev/null 2>&1 || { log "installing cargo-nextest"; cargo install cargo-nextest --locked; }
   apt_ensure /usr/bin/chromium chromium chromium-driver
   apt_ensure /usr/lib/postgresql/15/bin/initdb postgresql
   if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then

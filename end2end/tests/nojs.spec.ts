@@ -23,6 +23,10 @@ test("without JavaScript a sign-up mistake comes back as a readable message", as
   await page.getByLabel("Password").fill("a long password");
   await page.getByRole("button", { name: "Create my account" }).click();
   await expect(page.getByRole("alert")).toContainText("doesn't look like an email address");
+  // What was typed comes back (the password does not).
+  await expect(page.getByLabel("Email")).toHaveValue("not-an-address@");
+  await expect(page.getByLabel("Your name")).toHaveValue("Eve");
+  await expect(page.getByLabel("Password")).toHaveValue("");
 });
 
 test("continue from an emailed link, then log in, with JavaScript disabled", async ({ page, request }) => {

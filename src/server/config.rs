@@ -278,9 +278,12 @@ mod tests {
             jail.create_file("Leptos.toml", include_str!("../../Leptos.toml"))?;
             jail.set_env("HEARTH_DATABASE__URL", "postgres://x@127.0.0.1/y");
             jail.set_env("HEARTH_WORKER__BATCH_SIZE", "3");
+            jail.set_env("HEARTH_SERVER__TRUSTED_PROXIES", r#"["10.0.0.0/8", "127.0.0.1"]"#);
             let s: Settings = Settings::figment("Leptos.toml").extract()?;
             assert_eq!(s.database.url, "postgres://x@127.0.0.1/y");
             assert_eq!(s.worker.batch_size, 3);
+            assert_eq!(s.server.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+            assert!(s.validate().is_ok(), "the shipped configuration starts");
             assert_eq!(s.mail.transport, MailTransport::DevMailbox);
             Ok(())
         });

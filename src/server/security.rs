@@ -45,9 +45,13 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let is_api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_string();
+    let (req, typed) = if is_api && is_plain_form_post(&req) { keep_form_fields(req).await } else { (req, None) };
     let mut res = next.run(req).await;
     if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
         res = restatus_server_fn_error(res).await;
+    }
+    if let Some(fields) = typed {
+        carry_fields_back(&mut res, &fields);
     }
     let status = res.status();
     if status.is_client_error() {
@@ -58,6 +62,48 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     harden(res.headers_mut(), &path);
     res
+}
+
+/// A form posted by a browser without JavaScript (with JavaScript, Leptos posts with
+/// `Accept: application/json` and keeps the form on the page itself).
+fn is_plain_form_post(req: &Request) -> bool {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    req.method() == Method::POST
+        && header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+        && !header(header::ACCEPT).contains("application/json")
+}
+
+/// Reads the posted fields (the body is already bounded by the body limit) and puts the
+/// body back for the server function.
+async fn keep_form_fields(req: Request) -> (Request, Option<Vec<(String, String)>>) {
+    let (parts, body) = req.into_parts();
+    match to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            let fields = url::form_urlencoded::parse(&bytes)
+                .filter(|(k, _)| !k.starts_with("__") && !k.contains("password") && k != "token")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            (Request::from_parts(parts, Body::from(bytes)), Some(fields))
+        }
+        Err(_) => (Request::from_parts(parts, Body::empty()), None),
+    }
+}
+
+/// When a form posted without JavaScript fails, Leptos sends the browser back to the form
+/// with the error in the query (`__err`); the fields typed go along (never a password), so
+/// the form comes back filled in (`ui::components::form` reads them).
+fn carry_fields_back(res: &mut Response, fields: &[(String, String)]) {
+    let Some(location) = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else { return };
+    if !location.contains("__err=") || fields.is_empty() {
+        return;
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        query.append_pair(&format!("typed.{k}"), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("{location}&{}", query.finish())) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
 }
 
 /// Server functions answer every error with 500; give user mistakes their real status.

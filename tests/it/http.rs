@@ -652,3 +652,32 @@ async fn servers_starting_in_the_same_process_never_stall_a_page_render() {
     assert!(builder.join().unwrap() > 0);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn without_javascript_a_failed_form_comes_back_filled_in_except_the_password() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", format!("{}/signup", app.address))
+        .form(&[
+            ("email", "eve@"),
+            ("display_name", "Eve Example"),
+            ("password", "a secret password"),
+            ("time_zone", "Europe/Paris"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(!location.contains("secret"), "{location}");
+    let page = app.get(&app.client, location.strip_prefix(&app.address).unwrap()).await.text().await.unwrap();
+    assert!(page.contains("look like an email"), "the error is shown");
+    assert!(page.contains("value=\"eve@\""), "the email is kept");
+    assert!(page.contains("value=\"Eve Example\""), "the name is kept");
+    assert!(page.contains("value=\"Europe/Paris\""), "the time zone is kept");
+    assert!(!page.contains("a secret password"), "the password is not");
+    app.shutdown().await;
+}

@@ -2,7 +2,15 @@
 use crate::api::error::AppError;
 use leptos::prelude::*;
 
-/// A labelled input. `error` marks it invalid when the error is about this field.
+/// What was typed into field `name` before a form posted without JavaScript failed (the
+/// server sends it back as `typed.<name>` in the query; never for passwords).
+pub fn typed(name: &'static str) -> Signal<String> {
+    let q = leptos_router::hooks::use_query_map();
+    Signal::derive(move || q.read().get(&format!("typed.{name}")).unwrap_or_default())
+}
+
+/// A labelled input. `error` marks it invalid when the error is about this field; after a
+/// failed post without JavaScript it shows what was typed (except passwords).
 #[component]
 pub fn Field(
     label: &'static str,
@@ -20,6 +28,15 @@ pub fn Field(
     let id = format!("{scope}-{name}");
     let hint_id = format!("{id}-hint");
     let invalid = move || error.get().is_some_and(|e| e.field() == Some(name));
+    let typed = typed(name);
+    let value = move || {
+        let given = value.get();
+        if given.is_empty() && kind != "password" {
+            typed.get()
+        } else {
+            given
+        }
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
@@ -31,7 +48,7 @@ pub fn Field(
                 required=required
                 aria-invalid=move || if invalid() { "true" } else { "false" }
                 aria-describedby=(!hint.is_empty()).then(|| hint_id.clone())
-                value=move || value.get()
+                value=value
             />
             {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
         </div>

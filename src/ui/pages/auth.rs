@@ -3,7 +3,7 @@
 use crate::api::auth::{LogIn, RequestPasswordReset, RequestSignInLink, ResetPassword, SignUp};
 use crate::api::error::AppError;
 use crate::platform;
-use crate::ui::components::form::{Field, FormError, Submit};
+use crate::ui::components::form::{typed, Field, FormError, Submit};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +21,8 @@ pub fn SignUpPage() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let next = query("next");
     let email = query("email");
-    let tz = RwSignal::new("UTC".to_string());
+    let typed_tz = typed("time_zone").get_untracked();
+    let tz = RwSignal::new(if typed_tz.is_empty() { "UTC".to_string() } else { typed_tz });
     Effect::new(move |_| {
         if let Some(zone) = platform::browser_time_zone() {
             tz.set(zone);

@@ -2,7 +2,7 @@
 use crate::api::error::AppError;
 use crate::api::santa::*;
 use crate::domain::exchange::ExchangeState;
-use crate::ui::components::form::{Field, FormError, Submit};
+use crate::ui::components::form::{typed, Field, FormError, Submit};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -94,7 +94,7 @@ pub fn SantaPage() -> impl IntoView {
                                     <Field label="Spending note (optional)" name="spending_note" required=false hint="For example: about 10 euros, or: homemade only" error />
                                     <div class="field">
                                         <label for="f-description">"Description (optional)"</label>
-                                        <textarea id="f-description" name="description" rows="3" maxlength="1000"></textarea>
+                                        <textarea id="f-description" name="description" rows="3" maxlength="1000">{typed("description")}</textarea>
                                     </div>
                                     <Submit label="Create the exchange" busy_label="Creating…" pending=create.pending() />
                                 </ActionForm>
@@ -426,7 +426,7 @@ fn note_field(field_id: &'static str, label: String) -> impl IntoView {
     view! {
         <div class="field">
             <label for=field_id>{label}</label>
-            <textarea id=field_id name="body" rows="2" maxlength="280" required></textarea>
+            <textarea id=field_id name="body" rows="2" maxlength="280" required>{typed("body")}</textarea>
         </div>
     }
 }
@@ -513,7 +513,7 @@ fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView 
                 <input type="hidden" name="id" value=id />
                 <div class="field">
                     <label for="f-addresses">"Email addresses"</label>
-                    <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint"></textarea>
+                    <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint">{typed("addresses")}</textarea>
                     <p class="hint" id="f-addresses-hint">"One per line, or separated by commas. Each person gets an email to join (or to create an account and join)."</p>
                 </div>
                 <Submit label="Send invitations" busy_label="Sending…" pending=invite.pending() />
