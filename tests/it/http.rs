@@ -279,6 +279,19 @@ async fn failed_logins_slow_an_address_down_but_an_emailed_link_always_works() {
     app.shutdown().await;
 }
 
+/// A failed login relayed with `X-Forwarded-For: ip`.
+async fn login_from(app: &TestApp, ip: &str) -> StatusCode {
+    app.new_client()
+        .post(format!("{}/api/log_in", app.address))
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", ip)
+        .form(&[("email", "who@example.com"), ("password", "whatever")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_login_limit() {
     let app = spawn_app_with(sqlite_db(), |s| {
@@ -286,45 +299,21 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_login_limit() {
         s.server.trusted_proxies = vec!["127.0.0.1/32".into()];
     })
     .await;
-    let attempt = |ip: &'static str| {
-        let c = app.new_client();
-        let url = format!("{}/api/log_in", app.address);
-        async move {
-            c.post(url)
-                .header("Accept", "application/json")
-                .header("X-Forwarded-For", ip)
-                .form(&[("email", "who@example.com"), ("password", "whatever")])
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    assert_eq!(attempt("203.0.113.5").await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(attempt("203.0.113.5").await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(attempt("203.0.113.5").await, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(attempt("203.0.113.6").await, StatusCode::UNPROCESSABLE_ENTITY, "another client, its own bucket");
+    assert_eq!(login_from(&app, "203.0.113.5").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(login_from(&app, "203.0.113.5").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(login_from(&app, "203.0.113.5").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login_from(&app, "203.0.113.6").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another client, its own bucket"
+    );
     app.shutdown().await;
 
     // Without trusted proxies the header is ignored: everyone here is 127.0.0.1.
     let app = spawn_app_with(sqlite_db(), |s| s.auth.login_per_ip = 2).await;
-    let attempt = |ip: &'static str| {
-        let c = app.new_client();
-        let url = format!("{}/api/log_in", app.address);
-        async move {
-            c.post(url)
-                .header("Accept", "application/json")
-                .header("X-Forwarded-For", ip)
-                .form(&[("email", "who@example.com"), ("password", "whatever")])
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    attempt("203.0.113.5").await;
-    attempt("203.0.113.6").await;
-    assert_eq!(attempt("203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
+    login_from(&app, "203.0.113.5").await;
+    login_from(&app, "203.0.113.6").await;
+    assert_eq!(login_from(&app, "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
     app.shutdown().await;
 }
 
