@@ -116,6 +116,8 @@ pub enum Present {
     /// Not yet: the reveal is at this time (viewer's zone).
     Wrapped {
         reveal_at: String,
+        /// The reveal time has passed; the presents are being opened.
+        revealing: bool,
     },
     Gift {
         emoji: String,

@@ -611,7 +611,10 @@ pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<Pres
             },
             None => return Err(AppError::NotFound),
         },
-        _ => Present::Wrapped { reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default() },
+        _ => Present::Wrapped {
+            reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default(),
+            revealing: ex.state == ExchangeState::Drawn && ex.reveal_at.is_some_and(|t| t <= db::now()),
+        },
     };
     Ok(PresentView {
         exchange_id: id,

@@ -849,6 +849,8 @@ async fn a_failing_reveal_is_retried_until_it_succeeds_and_shows_as_revealing() 
     assert_eq!((view["state"].as_str(), view["revealing"].as_bool()), (Some("Drawn"), Some(true)));
     let page = app.get(&people[0].client, &format!("/santa/{id}")).await.text().await.unwrap();
     assert!(page.contains("Revealing"), "the page says the presents are being opened");
+    let present = app.get(&people[0].client, &format!("/santa/{id}/present")).await.text().await.unwrap();
+    assert!(present.contains("Revealing…") && !present.contains("Not yet!"), "the present page says so too");
     // The cause goes away; the retry (due later) runs and reveals.
     sqlx::query("UPDATE timed_jobs SET payload = $1, run_at = $2 WHERE job_key = $3")
         .bind(format!("{{\"exchange_id\":{id}}}"))

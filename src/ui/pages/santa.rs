@@ -792,7 +792,17 @@ fn PresentCard(p: PresentView) -> impl IntoView {
     let id = p.exchange_id;
     let wall = p.wall_path.clone();
     let inside = match p.present {
-        Present::Wrapped { reveal_at } => {
+        Present::Wrapped { revealing: true, .. } => {
+            return view! {
+                <section class="card present">
+                    <h1>"Revealing…"</h1>
+                    <p class="big-icon" aria-hidden="true">"🎁"</p>
+                    <p role="status">"The presents are being opened. Reload in a moment."</p>
+                </section>
+            }
+            .into_any()
+        }
+        Present::Wrapped { reveal_at, .. } => {
             return view! {
                 <section class="card present">
                     <h1>"Not yet!"</h1>
