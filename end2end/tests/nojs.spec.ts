@@ -45,6 +45,8 @@ test("continue from an emailed link, then log in, with JavaScript disabled", asy
   // The emailed link: its page, its button (a plain form post), and the page it is about.
   await followMailLink(page, email, "Confirm your email for Hearth");
   await expect(page).toHaveURL(/\/l\/[A-Za-z0-9_-]{43}$/);
+  // Signed up elsewhere (another client): the page asks for the password, to keep it.
+  await page.getByLabel("Password chosen at sign-up (optional)").fill("a long password");
   await page.getByRole("button", { name: "Continue as Fay" }).click();
   await expect(page).toHaveURL(/\/santa$/);
   await page.goto("/me");

@@ -22,3 +22,11 @@ CREATE TABLE login_failures (
     failures BIGINT NOT NULL,
     last_failure_at BIGINT NOT NULL
 );
+
+-- Which browser asked for a verification link (SHA-256 of a cookie set at sign-up): the
+-- credentials typed there are trusted only when the link is opened in that browser, or
+-- when the person opening it types that password.
+ALTER TABLE link_tokens ADD COLUMN signup_nonce_hash TEXT;
+
+-- Unverified accounts could log in before; they no longer can, and keep no session.
+DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email_verified_at IS NULL);

@@ -20,6 +20,9 @@ pub struct LinkView {
     pub purpose: LinkPurpose,
     pub state: LinkState,
     pub target: String,
+    /// Opened away from the browser that signed up: the page asks for the password chosen
+    /// at sign-up (without it, the address is confirmed and the password dropped).
+    pub ask_password: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -40,7 +43,9 @@ pub async fn sign_up(
     use crate::server::{accounts, context};
     let state = context::app_state()?;
     let input = accounts::SignUp { email, display_name, password, time_zone, next };
-    let email = accounts::sign_up(&state, input, &context::client_ip()).await?;
+    let nonce = crate::server::crypto::new_token();
+    let email = accounts::sign_up(&state, input, &context::client_ip(), &nonce).await?;
+    context::set_signup_cookie(&state, &nonce);
     leptos_axum::redirect(&check_inbox_path("verify", email.as_str()));
     Ok(())
 }
@@ -108,16 +113,26 @@ pub async fn get_link(token: String) -> Result<LinkView, AppError> {
     use crate::server::{accounts, context};
     let state = context::app_state()?;
     let info = accounts::peek_link(&state, &token).await?;
-    Ok(LinkView { display_name: info.display_name, purpose: info.purpose, state: info.state, target: info.target })
+    let signup = context::cookie(context::SIGNUP_COOKIE);
+    let ask_password = accounts::link_asks_password(&state, &token, &info, signup.as_deref()).await?;
+    Ok(LinkView {
+        display_name: info.display_name,
+        purpose: info.purpose,
+        state: info.state,
+        target: info.target,
+        ask_password,
+    })
 }
 
 /// Public (the token is the credential). The "Continue as …" button: uses the link once,
-/// signs in and lands on the page the link is about.
+/// signs in and lands on the page the link is about. `password`: the one chosen at sign-up,
+/// when the page asked for it.
 #[server(prefix = "/api", endpoint = "continue_link")]
-pub async fn continue_link(token: String) -> Result<(), AppError> {
+pub async fn continue_link(token: String, password: Option<String>) -> Result<(), AppError> {
     use crate::server::{accounts, context};
     let state = context::app_state()?;
-    let (user_id, target) = accounts::continue_link(&state, &token).await?;
+    let signup = context::cookie(context::SIGNUP_COOKIE);
+    let (user_id, target) = accounts::continue_link(&state, &token, password.as_deref(), signup.as_deref()).await?;
     let session = accounts::start_session(&state, user_id).await?;
     context::set_session_cookie(&state, &session);
     leptos_axum::redirect(&target);

@@ -20,19 +20,22 @@ pub struct PendingCredentials {
 }
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, l: &NewLink<'_>, now: i64) -> Result<(), sqlx::Error> {
-    insert_with(ex, l, None, now).await
+    insert_with(ex, l, None, None, now).await
 }
 
+/// Inserts a link; a verification link may carry a repeated sign-up's credentials and the
+/// hash of the sign-up browser's nonce.
 pub async fn insert_with<'e>(
     ex: impl Executor<'e, Database = Any>,
     l: &NewLink<'_>,
     pending: Option<&PendingCredentials>,
+    signup_nonce_hash: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO link_tokens (token_hash, user_id, purpose, target, created_at, expires_at,
-                                  pending_display_name, pending_password_hash, pending_time_zone)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                  pending_display_name, pending_password_hash, pending_time_zone, signup_nonce_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(l.token_hash)
     .bind(l.user_id)
@@ -43,27 +46,43 @@ pub async fn insert_with<'e>(
     .bind(pending.map(|p| p.display_name.clone()))
     .bind(pending.map(|p| p.password_hash.clone()))
     .bind(pending.map(|p| p.time_zone.clone()))
+    .bind(signup_nonce_hash)
     .execute(ex)
     .await?;
     Ok(())
 }
 
-/// The credentials a verification link carries, if any.
-pub async fn pending_credentials<'e>(
+/// What a verification link carries besides its target: a repeated sign-up's credentials,
+/// and the hash of the nonce of the browser that signed up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignUpTrail {
+    pub pending: Option<PendingCredentials>,
+    pub signup_nonce_hash: Option<String>,
+}
+
+pub async fn sign_up_trail<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
-) -> Result<Option<PendingCredentials>, sqlx::Error> {
-    let row = sqlx::query_as::<_, (Option<String>, Option<String>, Option<String>)>(
-        "SELECT pending_display_name, pending_password_hash, pending_time_zone FROM link_tokens WHERE token_hash = $1",
+) -> Result<SignUpTrail, sqlx::Error> {
+    type Row = (Option<String>, Option<String>, Option<String>, Option<String>);
+    let row = sqlx::query_as::<_, Row>(
+        "SELECT pending_display_name, pending_password_hash, pending_time_zone, signup_nonce_hash
+         FROM link_tokens WHERE token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(ex)
     .await?;
     Ok(match row {
-        Some((Some(display_name), Some(password_hash), Some(time_zone))) => {
-            Some(PendingCredentials { display_name, password_hash, time_zone })
-        }
-        _ => None,
+        Some((name, hash, zone, nonce)) => SignUpTrail {
+            pending: match (name, hash, zone) {
+                (Some(display_name), Some(password_hash), Some(time_zone)) => {
+                    Some(PendingCredentials { display_name, password_hash, time_zone })
+                }
+                _ => None,
+            },
+            signup_nonce_hash: nonce,
+        },
+        None => SignUpTrail::default(),
     })
 }
 
@@ -89,6 +108,8 @@ pub struct LinkInfo {
     pub purpose: LinkPurpose,
     pub target: String,
     pub state: LinkState,
+    /// Whether the account's address is verified already.
+    pub verified: bool,
 }
 
 pub async fn peek<'e>(
@@ -96,20 +117,21 @@ pub async fn peek<'e>(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<LinkInfo>, sqlx::Error> {
-    let row = sqlx::query_as::<_, (i64, String, String, String, i64, Option<i64>)>(
-        "SELECT l.user_id, u.display_name, l.purpose, l.target, l.expires_at, l.used_at
+    let row = sqlx::query_as::<_, (i64, String, String, String, i64, Option<i64>, Option<i64>)>(
+        "SELECT l.user_id, u.display_name, l.purpose, l.target, l.expires_at, l.used_at, u.email_verified_at
          FROM link_tokens l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(ex)
     .await?;
-    Ok(row.and_then(|(user_id, display_name, purpose, target, expires_at, used_at)| {
+    Ok(row.and_then(|(user_id, display_name, purpose, target, expires_at, used_at, verified_at)| {
         Some(LinkInfo {
             user_id,
             display_name,
             purpose: LinkPurpose::parse(&purpose)?,
             target,
             state: link_state(used_at.is_some(), expires_at, now),
+            verified: verified_at.is_some(),
         })
     }))
 }

@@ -60,25 +60,44 @@ pub async fn login_failures<'e>(
         .await
 }
 
-/// Records a failed login; failures older than `forget_after_secs` are forgotten first.
-pub async fn record_login_failure<'e>(
+/// Counts a password attempt for `email` BEFORE the password is checked (a success clears
+/// it), conditional on the count being what the caller saw (`seen`): of concurrent
+/// attempts only one gets through, so a burst cannot slip past the slow-down. Counts older
+/// than `forget_after_secs` start again from one. Returns whether this attempt may proceed.
+pub async fn claim_login_attempt<'e>(
     ex: impl Executor<'e, Database = Any>,
     email: &str,
+    seen: Option<(i64, i64)>,
     forget_after_secs: i64,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2)
-         ON CONFLICT (email) DO UPDATE SET
-           failures = CASE WHEN login_failures.last_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
-           last_failure_at = $2",
-    )
-    .bind(email)
-    .bind(now)
-    .bind(now - forget_after_secs)
-    .execute(ex)
-    .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let r = match seen {
+        None => {
+            sqlx::query(
+                "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2)
+                 ON CONFLICT (email) DO NOTHING",
+            )
+            .bind(email)
+            .bind(now)
+            .execute(ex)
+            .await?
+        }
+        Some((failures, last)) => {
+            let next = if last < now - forget_after_secs { 1 } else { failures + 1 };
+            sqlx::query(
+                "UPDATE login_failures SET failures = $2, last_failure_at = $3
+                 WHERE email = $1 AND failures = $4 AND last_failure_at = $5",
+            )
+            .bind(email)
+            .bind(next)
+            .bind(now)
+            .bind(failures)
+            .bind(last)
+            .execute(ex)
+            .await?
+        }
+    };
+    Ok(r.rows_affected() == 1)
 }
 
 pub async fn clear_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<(), sqlx::Error> {

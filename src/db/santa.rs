@@ -111,6 +111,22 @@ pub async fn remove_member<'e>(
     Ok(r.rows_affected() == 1)
 }
 
+/// Forgets the invitation that brought `user_id` in, so that they can be invited again.
+pub async fn forget_invite_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM exchange_invites WHERE exchange_id = $1 AND email = (SELECT email FROM users WHERE id = $2)",
+    )
+    .bind(exchange_id)
+    .bind(user_id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 /// Members as (user id, display name), in joining order.
 pub async fn members<'e>(
     ex: impl Executor<'e, Database = Any>,
@@ -343,14 +359,21 @@ pub async fn exclusions<'e>(
     .await
 }
 
-/// Every exclusion, hidden ones included: for the draw only.
-pub async fn exclusions_for_draw(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as::<_, (i64, i64)>(
-        "SELECT giver_id, receiver_id FROM exchange_exclusions WHERE exchange_id = $1 ORDER BY giver_id, receiver_id",
+/// Every exclusion, hidden ones included, as (giver, receiver, hidden): for the draw only.
+pub async fn exclusions_for_draw(
+    tx: &mut crate::db::Tx,
+    exchange_id: i64,
+) -> Result<Vec<(i64, i64, bool)>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT giver_id, receiver_id, hidden FROM exchange_exclusions WHERE exchange_id = $1
+         ORDER BY giver_id, receiver_id",
     )
     .bind(exchange_id)
     .fetch_all(&mut **tx)
-    .await
+    .await?
+    .into_iter()
+    .map(|(g, r, hidden)| (g, r, hidden == 1))
+    .collect())
 }
 
 /// Moves a gathering exchange to drawn. Of two concurrent draws exactly one gets `true`.

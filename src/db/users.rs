@@ -123,3 +123,18 @@ pub async fn set_password_hash<'e>(
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(hash).execute(ex).await?;
     Ok(())
 }
+
+/// What a password hash is set to when nobody may log in with a password (no argon2 hash
+/// parses from it, so every verification fails).
+pub const NO_PASSWORD: &str = "!";
+
+/// Drops the password of an account (its owner signs in with emailed links, or sets a new
+/// password by reset).
+pub async fn clear_password<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<(), sqlx::Error> {
+    set_password_hash(ex, id, NO_PASSWORD).await
+}
+
+/// The password hash of an account, for checking a password typed on a link's page.
+pub async fn password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(ex).await
+}

@@ -25,13 +25,20 @@ fn parse_email(s: &str) -> Result<EmailAddress, AppError> {
     EmailAddress::parse(s).map_err(|e| AppError::invalid("email", e))
 }
 
-/// Counts a hit on a sliding-window bucket and fails with `message` once `limit` is passed.
+/// Counts a hit on a sliding-window bucket and fails with `message` once `limit` is passed
+/// (refused hits count too: hammering a limit keeps it shut).
 pub async fn limit(state: &AppState, bucket: &str, window: i64, limit: i64, message: &str) -> Result<(), AppError> {
-    limit_n(state, bucket, window, 1, limit, message).await
+    let hits = db::rate_limits::hit_n(&state.db.pool, bucket, window, 1, db::now()).await?;
+    if hits > limit {
+        tracing::warn!(bucket, hits, "rate limit reached");
+        return Err(AppError::TooManyRequests(message.into()));
+    }
+    Ok(())
 }
 
-/// Counts `n` hits at once (an invitation to five addresses is five mails).
-pub async fn limit_n(
+/// Spends `n` from a sliding-window budget only when all `n` fit: a refused request (say,
+/// an invitation to too many addresses) uses up nothing.
+pub async fn spend_n(
     state: &AppState,
     bucket: &str,
     window: i64,
@@ -39,11 +46,13 @@ pub async fn limit_n(
     limit: i64,
     message: &str,
 ) -> Result<(), AppError> {
-    let hits = db::rate_limits::hit_n(&state.db.pool, bucket, window, n, db::now()).await?;
-    if hits > limit {
-        tracing::warn!(bucket, hits, "rate limit reached");
+    let now = db::now();
+    let spent = db::rate_limits::hit_n(&state.db.pool, bucket, window, 0, now).await?;
+    if spent + n > limit {
+        tracing::warn!(bucket, spent, n, "budget reached");
         return Err(AppError::TooManyRequests(message.into()));
     }
+    db::rate_limits::hit_n(&state.db.pool, bucket, window, n, now).await?;
     Ok(())
 }
 
@@ -63,7 +72,14 @@ pub async fn new_link(
     target: &str,
     lifetime_secs: i64,
 ) -> Result<String, AppError> {
-    new_link_with(tx, user_id, purpose, target, lifetime_secs, None).await
+    new_link_with(tx, user_id, purpose, target, lifetime_secs, Trail::default()).await
+}
+
+/// What a sign-up leaves on its verification link (see `db::links::SignUpTrail`).
+#[derive(Clone, Copy, Default)]
+struct Trail<'a> {
+    pending: Option<&'a PendingCredentials>,
+    signup_nonce_hash: Option<&'a str>,
 }
 
 async fn new_link_with(
@@ -72,12 +88,12 @@ async fn new_link_with(
     purpose: LinkPurpose,
     target: &str,
     lifetime_secs: i64,
-    pending: Option<&PendingCredentials>,
+    trail: Trail<'_>,
 ) -> Result<String, AppError> {
     let token = crypto::new_token();
     let now = db::now();
     let link = NewLink { token_hash: &token_hash(&token), user_id, purpose, target, expires_at: now + lifetime_secs };
-    db::links::insert_with(&mut **tx, &link, pending, now).await?;
+    db::links::insert_with(&mut **tx, &link, trail.pending, trail.signup_nonce_hash, now).await?;
     Ok(token)
 }
 
@@ -88,9 +104,9 @@ async fn issue_link(
     email: &str,
     purpose: LinkPurpose,
     target: &str,
-    pending: Option<&PendingCredentials>,
+    trail: Trail<'_>,
 ) -> Result<(), AppError> {
-    let token = new_link_with(tx, user_id, purpose, target, purpose.lifetime_secs(), pending).await?;
+    let token = new_link_with(tx, user_id, purpose, target, purpose.lifetime_secs(), trail).await?;
     let msg = match purpose {
         LinkPurpose::VerifyEmail => OutboxMessage::VerifyEmail { user_id, token },
         LinkPurpose::SignIn => OutboxMessage::SignInLink { user_id, token },
@@ -110,7 +126,10 @@ async fn issue_link(
 ///   someone tried to sign up with it.
 ///
 /// Does not sign in: the link does.
-pub async fn sign_up(state: &AppState, input: SignUp, ip: &str) -> Result<EmailAddress, AppError> {
+///
+/// `signup_nonce` is the random value of a cookie this browser keeps: the credentials typed
+/// here are applied without asking again only when the link is opened where that cookie is.
+pub async fn sign_up(state: &AppState, input: SignUp, ip: &str, signup_nonce: &str) -> Result<EmailAddress, AppError> {
     let email = parse_email(&input.email)?;
     let name = DisplayName::parse(&input.display_name).map_err(|e| AppError::invalid("display_name", e))?;
     let password = NewPassword::parse(&input.password).map_err(|e| AppError::invalid("password", e))?;
@@ -120,6 +139,7 @@ pub async fn sign_up(state: &AppState, input: SignUp, ip: &str) -> Result<EmailA
     let hash = crypto::hash_password(&state.hashing, password.expose().to_string()).await?;
     let target = next_or_home(input.next.as_deref());
     let now = db::now();
+    let nonce_hash = token_hash(signup_nonce);
     let mut tx = state.db.begin_write().await?;
     match db::users::by_email(&mut *tx, email.as_str()).await? {
         None => {
@@ -135,7 +155,8 @@ pub async fn sign_up(state: &AppState, input: SignUp, ip: &str) -> Result<EmailA
                 Err(DbError::Conflict) => return Ok(email),
                 Err(DbError::Sqlx(e)) => return Err(e.into()),
             };
-            issue_link(&mut tx, user_id, email.as_str(), LinkPurpose::VerifyEmail, &target, None).await?;
+            let trail = Trail { pending: None, signup_nonce_hash: Some(&nonce_hash) };
+            issue_link(&mut tx, user_id, email.as_str(), LinkPurpose::VerifyEmail, &target, trail).await?;
             tracing::info!(user_id, "account created");
         }
         Some(user) if user.verified => {
@@ -151,7 +172,8 @@ pub async fn sign_up(state: &AppState, input: SignUp, ip: &str) -> Result<EmailA
                 password_hash: hash,
                 time_zone: tz.name().to_string(),
             };
-            issue_link(&mut tx, user.id, &user.email, LinkPurpose::VerifyEmail, &target, Some(&pending)).await?;
+            let trail = Trail { pending: Some(&pending), signup_nonce_hash: Some(&nonce_hash) };
+            issue_link(&mut tx, user.id, &user.email, LinkPurpose::VerifyEmail, &target, trail).await?;
             tracing::info!(user_id = user.id, "sign-up repeated for an unverified address: new link mailed");
         }
     }
@@ -174,7 +196,8 @@ pub async fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> 
     let msg = "Too many login attempts from your network. Please wait 15 minutes, or use an emailed sign-in link.";
     limit(state, &format!("login:ip:{ip}"), LOGIN_WINDOW_SECS, a.login_per_ip, msg).await?;
     let now = db::now();
-    if let Some((failures, last)) = db::rate_limits::login_failures(&state.db.pool, email.as_str()).await? {
+    let seen = db::rate_limits::login_failures(&state.db.pool, email.as_str()).await?;
+    if let Some((failures, last)) = seen.filter(|(_, last)| *last >= now - LOGIN_FAILURES_FORGOTTEN_SECS) {
         let wait = crate::domain::account::login_wait_secs(failures, a.login_per_address, last, now);
         if wait > 0 {
             return Err(AppError::TooManyRequests(format!(
@@ -183,25 +206,29 @@ pub async fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> 
             )));
         }
     }
-    let found = db::users::credentials(&state.db.pool, email.as_str()).await?;
+    // The attempt is counted before the password is checked (a success clears it): of
+    // concurrent attempts for one address only one goes on.
+    let pool = &state.db.pool;
+    if !db::rate_limits::claim_login_attempt(pool, email.as_str(), seen, LOGIN_FAILURES_FORGOTTEN_SECS, now).await? {
+        return Err(AppError::TooManyRequests(
+            "Another attempt for this address is under way. Try again in a second.".into(),
+        ));
+    }
+    let found = db::users::credentials(pool, email.as_str()).await?;
     let hash = found.as_ref().map(|(_, h)| h.clone());
     let ok = crypto::verify_password(&state.hashing, password.to_string(), hash).await;
     match found {
         Some((user, _)) if ok => {
-            db::rate_limits::clear_login_failures(&state.db.pool, email.as_str()).await?;
+            db::rate_limits::clear_login_failures(pool, email.as_str()).await?;
             if !user.verified {
                 return Err(AppError::Conflict(UNVERIFIED.into()));
             }
             Ok(user)
         }
-        _ => {
-            db::rate_limits::record_login_failure(&state.db.pool, email.as_str(), LOGIN_FAILURES_FORGOTTEN_SECS, now)
-                .await?;
-            Err(AppError::invalid(
-                "password",
-                "That email and password don't match. Check them, or get a sign-in link by email.",
-            ))
-        }
+        _ => Err(AppError::invalid(
+            "password",
+            "That email and password don't match. Check them, or get a sign-in link by email.",
+        )),
     }
 }
 
@@ -244,7 +271,7 @@ pub async fn request_link(
             LinkPurpose::SignIn if !user.verified => LinkPurpose::VerifyEmail,
             other => other,
         };
-        issue_link(&mut tx, user.id, &user.email, purpose, &target, None).await?;
+        issue_link(&mut tx, user.id, &user.email, purpose, &target, Trail::default()).await?;
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
@@ -261,28 +288,95 @@ pub async fn peek_link(state: &AppState, token: &str) -> Result<db::links::LinkI
 
 const LINK_SPENT: &str = "This link has expired or was already used. Log in, or ask for a new link.";
 
+/// Whether the credentials typed at sign-up can be trusted for this link: the link is
+/// opened in the browser that signed up (its cookie nonce matches), or the person typed
+/// that password on the link's page. Anyone else holds the mailbox but not necessarily the
+/// password: someone else may have signed up with their address.
+async fn sign_up_trusted(
+    state: &AppState,
+    info: &db::links::LinkInfo,
+    trail: &db::links::SignUpTrail,
+    signup_nonce: Option<&str>,
+    password: Option<&str>,
+) -> Result<bool, AppError> {
+    if let (Some(stored), Some(nonce)) = (&trail.signup_nonce_hash, signup_nonce) {
+        if *stored == token_hash(nonce) {
+            return Ok(true);
+        }
+    }
+    let Some(password) = password.filter(|p| !p.is_empty()) else { return Ok(false) };
+    let hash = match &trail.pending {
+        Some(p) => Some(p.password_hash.clone()),
+        None => db::users::password_hash(&state.db.pool, info.user_id).await?,
+    };
+    if crypto::verify_password(&state.hashing, password.to_string(), hash).await {
+        Ok(true)
+    } else {
+        Err(AppError::invalid(
+            "password",
+            "That is not the password chosen when signing up. Try again, or leave it empty and choose a new one later.",
+        ))
+    }
+}
+
+/// Whether the page of this link should ask for the sign-up password: the account is not
+/// verified yet and the link is opened away from the browser that signed up.
+pub async fn link_asks_password(
+    state: &AppState,
+    token: &str,
+    info: &db::links::LinkInfo,
+    signup_nonce: Option<&str>,
+) -> Result<bool, AppError> {
+    if info.verified {
+        return Ok(false);
+    }
+    let trail = db::links::sign_up_trail(&state.db.pool, &token_hash(token)).await?;
+    Ok(!sign_up_trusted(state, info, &trail, signup_nonce, None).await?)
+}
+
 /// Consumes a verification or sign-in link (the POST behind "Continue as …"). Either kind
-/// proves the address: it is marked verified (applying the credentials a repeated sign-up
-/// left in the link), and returns the user and the target page.
-pub async fn continue_link(state: &AppState, token: &str) -> Result<(i64, String), AppError> {
+/// proves the address. For an account not verified yet, the credentials typed at sign-up
+/// are kept (a repeated sign-up's replace the old ones) only when they can be trusted
+/// (`sign_up_trusted`); otherwise the address is verified and the password dropped, so a
+/// stranger who signed up with this address keeps no way in. Returns the user and target.
+pub async fn continue_link(
+    state: &AppState,
+    token: &str,
+    password: Option<&str>,
+    signup_nonce: Option<&str>,
+) -> Result<(i64, String), AppError> {
     let info = peek_link(state, token).await?;
     if info.state != LinkState::Valid || info.purpose == LinkPurpose::ResetPassword {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     }
-    let now = db::now();
     let hash = token_hash(token);
+    let trail = db::links::sign_up_trail(&state.db.pool, &hash).await?;
+    let trusted = info.verified || sign_up_trusted(state, &info, &trail, signup_nonce, password).await?;
+    let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let Some((user_id, target)) = db::links::consume(&mut *tx, &hash, info.purpose, now).await? else {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     };
-    if let Some(p) = db::links::pending_credentials(&mut *tx, &hash).await? {
-        if db::users::replace_unverified_credentials(&mut *tx, user_id, &p.display_name, &p.password_hash, &p.time_zone)
-            .await?
-        {
-            db::links::void_for_user(&mut *tx, user_id, now).await?;
-            db::sessions::delete_for_user(&mut *tx, user_id).await?;
-            tracing::info!(user_id, "unverified account taken over by whoever proved the address");
+    let fresh = !db::users::by_id(&mut *tx, user_id).await?.is_some_and(|u| u.verified);
+    if fresh {
+        match (&trail.pending, trusted) {
+            (Some(p), true) => {
+                db::users::replace_unverified_credentials(
+                    &mut *tx,
+                    user_id,
+                    &p.display_name,
+                    &p.password_hash,
+                    &p.time_zone,
+                )
+                .await?;
+            }
+            (_, true) => {}
+            (_, false) => {
+                db::users::clear_password(&mut *tx, user_id).await?;
+                tracing::info!(user_id, "address proven away from the sign-up: password dropped");
+            }
         }
+        db::links::void_for_user(&mut *tx, user_id, now).await?;
     }
     let joined = address_proven(&mut tx, user_id, now).await?;
     tx.commit().await?;
@@ -335,6 +429,9 @@ async fn address_proven(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<i
     if !db::users::mark_verified(&mut **tx, user_id, now).await? {
         return Ok(Vec::new());
     }
+    // Whoever held the account before the address was proven holds nothing now (the
+    // caller starts the prover's session after this).
+    db::sessions::delete_for_user(&mut **tx, user_id).await?;
     let Some(user) = db::users::by_id(&mut **tx, user_id).await? else { return Ok(Vec::new()) };
     let joined = db::santa::accept_newcomer_invites(tx, &user.email, user_id, now).await?;
     if !joined.is_empty() {

@@ -13,6 +13,8 @@ use leptos_axum::ResponseOptions;
 use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "hearth_session";
+/// Set at sign-up: tells the verification link that it is opened where the person signed up.
+pub const SIGNUP_COOKIE: &str = "hearth_signup";
 
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
@@ -39,22 +41,31 @@ pub fn cookie(name: &str) -> Option<String> {
 }
 
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
-/// untrusted address in `X-Forwarded-For` (read right to left).
+/// untrusted address in `X-Forwarded-For` (read right to left, the proxies' own entries
+/// skipped). `None` when that cannot be known: a trusted proxy that names no client, or an
+/// entry that is not an address (a client can put anything at the left of the header).
 pub fn client_addr_in(parts: &Parts, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return Some(peer);
     }
-    let forwarded: Vec<IpAddr> = parts
+    let entries: Vec<&str> = parts
         .headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map_while(|s| s.trim().parse::<IpAddr>().ok())
+        .map(str::trim)
         .collect();
-    Some(forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer))
+    for entry in entries.into_iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 fn client_addr() -> Option<IpAddr> {
@@ -62,12 +73,13 @@ fn client_addr() -> Option<IpAddr> {
     client_addr_in(&parts()?, &state.trusted_proxies)
 }
 
-/// The caller's IP address, as a rate-limit bucket name.
+/// The caller's IP address, as a rate-limit bucket name ("unknown" when it cannot be told).
 pub fn client_ip() -> String {
     client_addr().map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
 }
 
-/// Whether the request comes from this machine (and not through a proxy from elsewhere).
+/// Whether the request comes from this machine (not relayed by a proxy for a client
+/// elsewhere, nor for one it cannot name).
 pub fn client_is_loopback() -> bool {
     client_addr().is_some_and(|ip| ip.is_loopback())
 }
@@ -86,7 +98,8 @@ pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> R
     let Some(user_id) = db::sessions::user_of(&state.db.pool, &token_hash(&token), db::now()).await? else {
         return Ok(None);
     };
-    Ok(db::users::by_id(&state.db.pool, user_id).await?)
+    // Only a verified address is an identity (no session should exist otherwise).
+    Ok(db::users::by_id(&state.db.pool, user_id).await?.filter(|u| u.verified))
 }
 
 /// The signed-in user, or `Unauthorized`.
@@ -108,7 +121,50 @@ pub fn set_session_cookie(state: &AppState, token: &str) {
     append_cookie(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
 }
 
+/// The sign-up browser's nonce, for as long as a verification link lives (48 hours).
+pub fn set_signup_cookie(state: &AppState, nonce: &str) {
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    append_cookie(format!("{SIGNUP_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Lax; Max-Age=172800{secure}"));
+}
+
 pub fn clear_session_cookie(state: &AppState) {
     let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
     append_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(peer: &str, forwarded: Option<&str>) -> Parts {
+        let mut b = http::Request::builder();
+        if let Some(f) = forwarded {
+            b = b.header("x-forwarded-for", f);
+        }
+        let (mut p, _) = b.body(()).unwrap().into_parts();
+        p.extensions.insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        p
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_through_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["127.0.0.0/8".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        // Not from a proxy: the header is the client's own words and is ignored.
+        assert_eq!(client_addr_in(&parts("203.0.113.9:1", Some("127.0.0.1")), &trusted), ip("203.0.113.9"));
+        // Through proxies: the nearest address that is not one of ours.
+        let p = parts("127.0.0.1:1", Some("198.51.100.1, 203.0.113.5, 10.1.2.3"));
+        assert_eq!(client_addr_in(&p, &trusted), ip("203.0.113.5"));
+        // A client that writes junk (or a loopback address) at the left gains nothing.
+        assert_eq!(client_addr_in(&parts("127.0.0.1:1", Some("junk, 203.0.113.5")), &trusted), ip("203.0.113.5"));
+        assert_eq!(client_addr_in(&parts("127.0.0.1:1", Some("203.0.113.5, junk")), &trusted), None);
+        assert_eq!(client_addr_in(&parts("127.0.0.1:1", Some("127.0.0.1, 203.0.113.5")), &trusted), ip("203.0.113.5"));
+        // A trusted proxy that names no client: unknown, never "this machine".
+        assert_eq!(client_addr_in(&parts("127.0.0.1:1", None), &trusted), None);
+        // Without trusted proxies the peer is the client.
+        assert_eq!(client_addr_in(&parts("127.0.0.1:1", Some("203.0.113.5")), &[]), ip("127.0.0.1"));
+    }
 }

@@ -28,7 +28,7 @@ const DRAWN_ALREADY: &str = "The names have already been drawn: the members can'
 /// Counts `n` mails a member causes to people who are not (yet) in their exchange.
 async fn limit_mails_to_others(state: &AppState, user: &User, n: usize) -> Result<(), AppError> {
     let bucket = format!("mail-others:{}", user.id);
-    super::accounts::limit_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
+    super::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
 }
 
 /// Begins a write transaction in which the exchange is still gathering (see
@@ -363,6 +363,7 @@ pub async fn remove_member(state: &AppState, user: &User, id: i64, member_id: i6
     if !db::santa::remove_member(&mut *tx, id, member_id).await? {
         return Err(AppError::NotFound);
     }
+    db::santa::forget_invite_of(&mut *tx, id, member_id).await?;
     tx.commit().await?;
     // Their open page hears this, checks membership again and closes its stream.
     super::live::notify(state, id);
@@ -452,14 +453,32 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
         )));
     }
     let index_of = |uid: i64| members.iter().position(|(m, _)| *m == uid);
-    let mut rules = Rules::new();
-    for (g, r) in db::santa::exclusions_for_draw(&mut tx, id).await? {
+    let (mut rules, mut visible) = (Rules::new(), Rules::new());
+    let mut any_hidden = false;
+    for (g, r, hidden) in db::santa::exclusions_for_draw(&mut tx, id).await? {
         if let (Some(g), Some(r)) = (index_of(g), index_of(r)) {
             rules.forbid(g, r);
+            if hidden {
+                any_hidden = true;
+            } else {
+                visible.forbid(g, r);
+            }
         }
     }
-    let mut rng = rand::rngs::StdRng::from_entropy();
-    let assignment = draw_rules::draw(members.len(), &rules, &mut rng).map_err(|e| match e {
+    // The draw is CPU work (bounded: see `domain::santa`): off the async threads. If last
+    // time's hidden pairs make it impossible, it is drawn without them (nobody can see, so
+    // nobody could remove, them).
+    let n = members.len();
+    let assignment = tokio::task::spawn_blocking(move || {
+        let mut rng = rand::rngs::StdRng::from_entropy();
+        match draw_rules::draw(n, &rules, &mut rng) {
+            Err(DrawError::OverConstrained(_)) if any_hidden => draw_rules::draw(n, &visible, &mut rng),
+            other => other,
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the draw task failed: {e}"))?
+    .map_err(|e| match e {
         DrawError::TooFewMembers => AppError::Conflict("A draw needs at least 3 members.".into()),
         DrawError::OverConstrained(i) => AppError::Conflict(format!(
             "The exclusions leave {} without anyone to give to or receive from. Remove an exclusion and draw again.",

@@ -80,7 +80,7 @@ async fn keep_form_fields(req: Request) -> (Request, Option<Vec<(String, String)
     match to_bytes(body, usize::MAX).await {
         Ok(bytes) => {
             let fields = url::form_urlencoded::parse(&bytes)
-                .filter(|(k, _)| !k.starts_with("__") && !k.contains("password") && k != "token")
+                .filter(|(k, _)| KEPT_FIELDS.contains(&k.as_ref()))
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
             (Request::from_parts(parts, Body::from(bytes)), Some(fields))
@@ -89,19 +89,40 @@ async fn keep_form_fields(req: Request) -> (Request, Option<Vec<(String, String)
     }
 }
 
+/// The fields a failed form gets back in its address: short ones about the person or the
+/// gathering being set up. Never a password or a token, nor what is written to others
+/// (notes, gift messages, address lists), which would otherwise sit in browser history and
+/// proxy logs.
+const KEPT_FIELDS: &[&str] =
+    &["email", "display_name", "time_zone", "name", "spending_note", "description", "reveal_at"];
+/// At most this much typed text rides back in an address.
+const KEPT_MAX_BYTES: usize = 2048;
+
 /// When a form posted without JavaScript fails, Leptos sends the browser back to the form
-/// with the error in the query (`__err`); the fields typed go along (never a password), so
-/// the form comes back filled in (`ui::components::form` reads them).
+/// with the error in the query (`__err`); the typed fields go along (`typed.<name>`), so
+/// the form comes back filled in (`ui::components::form` reads them). Typed values from an
+/// earlier failure are dropped from every redirect, so they never fill a form twice.
 fn carry_fields_back(res: &mut Response, fields: &[(String, String)]) {
     let Some(location) = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else { return };
-    if !location.contains("__err=") || fields.is_empty() {
-        return;
+    let (path, query) = location.split_once('?').unwrap_or((location, ""));
+    let failed = query.contains("__err=");
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| !k.starts_with("typed.")) {
+        out.append_pair(&k, &v);
     }
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        query.append_pair(&format!("typed.{k}"), v);
+    if failed {
+        let mut budget = KEPT_MAX_BYTES;
+        for (k, v) in fields {
+            if k.len() + v.len() > budget {
+                continue;
+            }
+            budget -= k.len() + v.len();
+            out.append_pair(&format!("typed.{k}"), v);
+        }
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("{location}&{}", query.finish())) {
+    let query = out.finish();
+    let location = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    if let Ok(v) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
 }

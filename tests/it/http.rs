@@ -668,5 +668,137 @@ async fn without_javascript_a_failed_form_comes_back_filled_in_except_the_passwo
     assert!(page.contains("value=\"Eve Example\""), "the name is kept");
     assert!(page.contains("value=\"Europe/Paris\""), "the time zone is kept");
     assert!(!page.contains("a secret password"), "the password is not");
+    // Sent back again, the earlier typed values do not pile up in the address.
+    let again = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", location.clone())
+        .form(&[("email", "eve@@"), ("display_name", "Eve"), ("password", "a secret password"), ("time_zone", "UTC")])
+        .send()
+        .await
+        .unwrap();
+    let location = again.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location.matches("typed.email=").count(), 1, "{location}");
+    assert!(location.contains("typed.email=eve%40%40"), "{location}");
+    app.shutdown().await;
+}
+
+async fn sign_up_as(app: &TestApp, client: &reqwest::Client, email: &str, name: &str, password: &str) {
+    let res = app
+        .call(
+            client,
+            "sign_up",
+            &[("email", email), ("display_name", name), ("password", password), ("time_zone", "UTC")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    deliver_all(&app.state).await;
+}
+
+async fn log_in_status(app: &TestApp, email: &str, password: &str) -> StatusCode {
+    app.call(&app.new_client(), "log_in", &[("email", email), ("password", password)]).await.status()
+}
+
+#[tokio::test]
+async fn a_verification_link_opened_elsewhere_keeps_the_password_only_if_it_is_typed() {
+    for t in all_dbs().await {
+        let app = spawn_app_with(t, |_| {}).await;
+        // A stranger signs up with Vic's address; Vic opens the mail on her phone.
+        sign_up_as(&app, &app.new_client(), "vic@example.com", "Vic", "stranger's secret").await;
+        let link = last_link_to(&app.state, "vic@example.com").await;
+        let phone = app.new_client();
+        let (s, view) = {
+            let r = app.call(&phone, "get_link", &[("token", token_of(&link))]).await;
+            (r.status(), r.json::<serde_json::Value>().await.unwrap())
+        };
+        assert_eq!((s, view["ask_password"].as_bool()), (StatusCode::OK, Some(true)), "{view}");
+        let page = app.get(&phone, &link).await.text().await.unwrap();
+        assert!(page.contains("Password chosen at sign-up"), "the page asks for it");
+        // A wrong password is refused and uses nothing up.
+        let wrong =
+            app.call(&phone, "continue_link", &[("token", token_of(&link)), ("password", "a guess here")]).await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Without it: the address is confirmed, Vic is in, and the stranger's password is gone.
+        let ok = app.call(&phone, "continue_link", &[("token", token_of(&link)), ("password", "")]).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(whoami(&app, &phone).await["verified"], true);
+        assert_eq!(log_in_status(&app, "vic@example.com", "stranger's secret").await, StatusCode::UNPROCESSABLE_ENTITY);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_later_sign_up_cannot_give_its_password_to_the_first_one() {
+    let app = spawn_app().await;
+    // Vic signs up on her laptop; before she opens the mail, a stranger signs up again.
+    let laptop = app.new_client();
+    sign_up_as(&app, &laptop, "vic@example.com", "Vic", "vic's own secret").await;
+    sign_up_as(&app, &app.new_client(), "vic@example.com", "Mallory", "mallory's secret").await;
+    // The newest mail (the stranger's sign-up) reaches Vic, who opens it on her laptop.
+    let link = last_link_to(&app.state, "vic@example.com").await;
+    let r = app.call(&laptop, "get_link", &[("token", token_of(&link))]).await;
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["ask_password"], true, "not the laptop's sign-up");
+    // Her own password is not the one that link carries.
+    let own = app.call(&laptop, "continue_link", &[("token", token_of(&link)), ("password", "vic's own secret")]).await;
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app.call(&laptop, "continue_link", &[("token", token_of(&link))]).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(whoami(&app, &laptop).await["display_name"], "Vic", "the stranger's name was not applied");
+    assert_eq!(log_in_status(&app, "vic@example.com", "mallory's secret").await, StatusCode::UNPROCESSABLE_ENTITY);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn signing_up_on_one_device_and_confirming_on_another_keeps_the_typed_password() {
+    let app = spawn_app().await;
+    sign_up_as(&app, &app.new_client(), "ann@example.com", "Ann", "ann's secret").await;
+    let link = last_link_to(&app.state, "ann@example.com").await;
+    let phone = app.new_client();
+    let ok = app.call(&phone, "continue_link", &[("token", token_of(&link)), ("password", "ann's secret")]).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(log_in_status(&app, "ann@example.com", "ann's secret").await, StatusCode::OK);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_password_guesses_cannot_slip_past_the_slow_down() {
+    for t in all_dbs().await {
+        let app = spawn_app_with(t, |s| {
+            s.auth.login_per_address = 3;
+            s.auth.login_per_ip = 1000;
+        })
+        .await;
+        verified(&app, "ann@example.com").await;
+        let guesses = (0..20).map(|i| {
+            let (app, pw) = (&app, format!("guess number {i}"));
+            async move { log_in_status(app, "ann@example.com", &pw).await }
+        });
+        let statuses = futures::future::join_all(guesses).await;
+        let checked = statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
+        assert!(checked <= 3, "{checked} of 20 concurrent guesses were checked: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY || *s == StatusCode::TOO_MANY_REQUESTS));
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_session_of_an_unverified_account_is_no_session() {
+    let app = spawn_app().await;
+    sign_up(&app, "eve@example.com").await;
+    let eve = db::users::by_email(&app.state.db.pool, "eve@example.com").await.unwrap().unwrap();
+    // A session left from before unverified accounts were refused at login.
+    let token = hearth::server::crypto::new_token();
+    let hash = hearth::server::crypto::token_hash(&token);
+    db::sessions::insert(&app.state.db.pool, &hash, eve.id, db::now(), db::now() + 3600).await.unwrap();
+    let res = app
+        .client
+        .post(format!("{}/api/whoami", app.address))
+        .header("Accept", "application/json")
+        .header("Cookie", format!("hearth_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.json::<serde_json::Value>().await.unwrap().is_null());
     app.shutdown().await;
 }

@@ -604,6 +604,9 @@ async fn an_open_exchange_page_hears_when_someone_joins_and_a_removed_member_sto
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(!read_until(&mut bobs, "event: changed").await, "a removed member's stream ends without an event");
+        // Removed is not banned: the creator can invite them again.
+        let (_, report) = invite(&app, &ann, id, "bob@example.com").await;
+        assert_eq!(report["invited"], serde_json::json!(["bob@example.com"]), "{report}");
         // Shutting down ends open streams instead of waiting for them.
         tokio::time::timeout(std::time::Duration::from_secs(10), app.shutdown())
             .await
@@ -780,6 +783,10 @@ async fn mails_to_others_exchanges_and_notes_have_daily_limits() {
     on_every_db!(app, {
         let ann = person(&app, "Ann").await;
         let id = create_exchange(&app, &ann, "Spam").await;
+        // Too many at once is refused and uses nothing up.
+        let too_many: Vec<String> = (0..101).map(|i| format!("p{i}@example.com")).collect();
+        let (s, _) = invite(&app, &ann, id, &too_many.join(" ")).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
         let many: Vec<String> = (0..100).map(|i| format!("p{i}@example.com")).collect();
         let (s, body) = invite(&app, &ann, id, &many.join(" ")).await;
         assert_eq!(s, StatusCode::OK, "{body}");
@@ -990,4 +997,35 @@ async fn nobody_draws_inside_their_household() {
         }
         app.shutdown().await;
     });
+}
+
+#[tokio::test]
+async fn when_last_times_hidden_pairs_make_a_draw_impossible_it_is_drawn_without_them() {
+    let app = spawn_app().await;
+    let (id, people) = drawn_exchange(&app).await;
+    make_reveal_due(&app, id).await;
+    hearth::jobs::timed::run_due(&app.state).await.unwrap();
+    let last_year = drawn_pairs(&app, id).await;
+    let res = app.call(&people[0].client, "start_again", &[("id", &id.to_string())]).await;
+    let new_id: i64 = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+    for p in &people[1..] {
+        assert_eq!(join(&app, p, new_id).await.0, StatusCode::OK);
+    }
+    // Ann may not draw the one person last year's hidden pairs leave her: nobody is left.
+    let ann = &people[0];
+    let drew = last_year.iter().find(|(g, _)| *g == ann.id).unwrap().1;
+    let other = people.iter().find(|p| p.id != ann.id && p.id != drew).unwrap();
+    let res = app
+        .call(
+            &ann.client,
+            "add_exclusion",
+            &[("id", &new_id.to_string()), ("giver_id", &ann.id.to_string()), ("receiver_id", &other.id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (s, body) = draw(&app, ann, new_id, &in_an_hour_local()).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let pairs = drawn_pairs(&app, new_id).await;
+    assert!(!pairs.contains(&(ann.id, other.id)), "the visible exclusion still holds");
+    app.shutdown().await;
 }

@@ -3,7 +3,7 @@
 use crate::api::auth::{get_link, ContinueLink, LinkView};
 use crate::api::error::AppError;
 use crate::domain::links::{LinkPurpose, LinkState};
-use crate::ui::components::form::FormError;
+use crate::ui::components::form::{Field, FormError};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,6 +47,18 @@ fn ContinueCard(token: String, link: LinkView) -> impl IntoView {
             <ActionForm action=action>
                 <FormError error />
                 <input type="hidden" name="token" value=token />
+                {link.ask_password.then(|| view! {
+                    <p>"This page was opened away from where the account was created. If you signed up, type the password you chose, to keep it."</p>
+                    <Field
+                        label="Password chosen at sign-up (optional)"
+                        name="password"
+                        kind="password"
+                        autocomplete="current-password"
+                        required=false
+                        hint="Left empty, your address is confirmed and the account has no password until you choose one (Forgot your password?)."
+                        error
+                    />
+                })}
                 <button type="submit" class="button primary wide" disabled=move || action.pending().get()>
                     {format!("Continue as {}", link.display_name)}
                 </button>

@@ -426,7 +426,7 @@ fn note_field(field_id: &'static str, label: String) -> impl IntoView {
     view! {
         <div class="field">
             <label for=field_id>{label}</label>
-            <textarea id=field_id name="body" rows="2" maxlength="280" required>{typed("body")}</textarea>
+            <textarea id=field_id name="body" rows="2" maxlength="280" required></textarea>
         </div>
     }
 }
@@ -513,7 +513,7 @@ fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView 
                 <input type="hidden" name="id" value=id />
                 <div class="field">
                     <label for="f-addresses">"Email addresses"</label>
-                    <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint">{typed("addresses")}</textarea>
+                    <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint"></textarea>
                     <p class="hint" id="f-addresses-hint">"One per line, or separated by commas. Each person gets an email to join (or to create an account and join)."</p>
                 </div>
                 <Submit label="Send invitations" busy_label="Sending…" pending=invite.pending() />
