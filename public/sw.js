@@ -1,12 +1,12 @@
-// Hearth service worker. The server stamps __HEARTH_BUILD__ with a hash of the built
-// assets, so every deploy gets a new cache and the old one is deleted.
+// Hearth service worker. The server stamps VERSION with the build's version and ASSETS with
+// the build's (content-named) shell files, so every deploy precaches its own files in a new
+// cache and the old cache, with the old files, is deleted.
 const VERSION = "__HEARTH_BUILD__";
 const CACHE = `hearth-shell-${VERSION}`;
+const ASSETS = ["__HEARTH_ASSETS__"];
 const SHELL = [
   "/offline.html",
-  "/pkg/hearth.js",
-  "/pkg/hearth.wasm",
-  "/pkg/hearth.css",
+  ...ASSETS,
   "/manifest.webmanifest",
   "/icons/icon-192.png",
   "/icons/icon-512.png",
@@ -35,8 +35,13 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(req).catch(() => caches.match("/offline.html")));
     return;
   }
+  if (ASSETS.includes(url.pathname)) {
+    // This build's content-named files never change: from the cache, else the network.
+    event.respondWith(caches.match(req).then((hit) => hit || fetch(req)));
+    return;
+  }
   if (url.pathname.startsWith("/pkg/") || url.pathname.startsWith("/icons/") || url.pathname === "/manifest.webmanifest") {
-    // Static assets: network first (they are not content-hashed), cache as the fallback.
+    // Other static files: network first, cache as the fallback.
     event.respondWith(
       fetch(req)
         .then((res) => {

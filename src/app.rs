@@ -3,7 +3,7 @@ use crate::platform;
 use crate::ui::components::layout::AppShell;
 use crate::ui::pages::*;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -20,7 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="icon" type="image/png" href="/icons/icon-192.png" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
-                <link rel="stylesheet" href="/pkg/hearth.css" />
+                <HashedStylesheet options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>

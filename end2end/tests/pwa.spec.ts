@@ -48,3 +48,20 @@ test("the bottom navigation fits a 360 px phone with 44 px touch targets", async
     expect(box!.x + box!.width).toBeLessThanOrEqual(360);
   }
 });
+
+test("the shell assets are named by content, cached for good, and precached by the service worker", async ({ page, request }) => {
+  await page.goto("/");
+  const html = await page.content();
+  const assets = [...new Set(html.match(/\/pkg\/hearth\.[A-Za-z0-9_-]+\.(js|wasm|css)/g) ?? [])];
+  expect(assets.map((a) => a.split(".").pop()).sort()).toEqual(["css", "js", "wasm"]);
+  for (const asset of assets) {
+    const res = await request.get(asset);
+    expect(res.ok()).toBeTruthy();
+    expect(res.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  }
+  const page_res = await request.get("/");
+  expect(page_res.headers()["cache-control"]).toBe("no-cache");
+  const sw = await (await request.get("/sw.js")).text();
+  for (const asset of assets) expect(sw).toContain(`"${asset}"`);
+  expect(sw).not.toContain("__HEARTH_");
+});

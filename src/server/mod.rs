@@ -1,5 +1,6 @@
 //! The server process: configuration, state, request context, security, startup. ssr only.
 pub mod accounts;
+pub mod assets;
 pub mod config;
 pub mod context;
 pub mod crypto;

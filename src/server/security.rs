@@ -60,7 +60,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         Metrics::inc(&state.metrics.responses_5xx);
         tracing::error!(%path, %status, "server error response");
     }
-    harden(res.headers_mut(), &path);
+    harden(res.headers_mut(), &path, state.assets.is_immutable(&path));
     res
 }
 
@@ -139,7 +139,7 @@ async fn restatus_server_fn_error(res: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn harden(h: &mut http::HeaderMap, path: &str) {
+fn harden(h: &mut http::HeaderMap, path: &str, immutable: bool) {
     let set = |h: &mut http::HeaderMap, k: HeaderName, v: &'static str| {
         h.entry(k).or_insert(HeaderValue::from_static(v));
     };
@@ -149,13 +149,19 @@ fn harden(h: &mut http::HeaderMap, path: &str) {
     set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(h, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     set(h, header::CONTENT_SECURITY_POLICY, DEFAULT_CSP);
-    if path.starts_with("/pkg/") || path == "/sw.js" || path == "/manifest.webmanifest" {
+    if immutable {
+        // Named by its content: it never changes at this address.
+        set(h, header::CACHE_CONTROL, "public, max-age=31536000, immutable");
+    } else if path.starts_with("/pkg/") || path == "/sw.js" || path == "/manifest.webmanifest" {
         // Not content-hashed: revalidate (ETag / Last-Modified) on every use.
         set(h, header::CACHE_CONTROL, "no-cache");
     } else if path.starts_with("/icons/") {
         set(h, header::CACHE_CONTROL, "public, max-age=604800");
     } else if path.starts_with("/api/") || h.get(header::SET_COOKIE).is_some() {
         set(h, header::CACHE_CONTROL, "no-store");
+    } else if h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html")) {
+        // Pages: always asked again (they name the current build's assets).
+        set(h, header::CACHE_CONTROL, "no-cache");
     }
 }
 

@@ -1,4 +1,5 @@
 //! Builds the application (database, mailer, router, worker) and runs it until a signal.
+use super::assets::Assets;
 use super::config::Settings;
 use super::metrics::Metrics;
 use super::security;
@@ -43,15 +44,19 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
+        let assets = Assets::of_this_build(
+            "hearth",
+            &settings.server.site_pkg_dir,
+            std::path::Path::new(&settings.server.site_root),
+        );
         let leptos_options = LeptosOptions::builder()
             .output_name("hearth")
             .site_root(settings.server.site_root.clone())
             .site_pkg_dir(settings.server.site_pkg_dir.clone())
+            .hash_files(assets.hashed)
             .site_addr(addr)
             .env(if settings.server.dev_mode { Env::DEV } else { Env::PROD })
             .build();
-        let build_version =
-            build_version(std::path::Path::new(&settings.server.site_root), &settings.server.site_pkg_dir).into();
         let instance = format!("{}-{}", std::process::id(), &super::crypto::new_token()[..8]);
         let trusted_proxies = settings.trusted_proxy_nets()?;
         let state = AppState {
@@ -62,7 +67,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             worker_wake: Arc::new(Notify::new()),
             instance: instance.into(),
-            build_version,
+            assets: Arc::new(assets),
             live: tokio::sync::broadcast::channel(256).0,
             trusted_proxies: trusted_proxies.into(),
             hashing: Arc::new(tokio::sync::Semaphore::new(
@@ -176,19 +181,11 @@ async fn service_worker(State(state): State<AppState>) -> impl IntoResponse {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/javascript")],
-        template.replace("__HEARTH_BUILD__", &state.build_version),
+        template.replace("__HEARTH_BUILD__", &state.assets.version).replace(
+            "\"__HEARTH_ASSETS__\"",
+            &state.assets.files.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", "),
+        ),
     )
-}
-
-fn build_version(root: &std::path::Path, pkg: &str) -> String {
-    let mut all = Vec::new();
-    for f in ["hearth.wasm", "hearth.js", "hearth.css"] {
-        if let Ok(bytes) = std::fs::read(root.join(pkg).join(f)) {
-            all.extend_from_slice(&bytes);
-        }
-    }
-    let hex = super::crypto::token_hash(&String::from_utf8_lossy(&all));
-    hex[..12].to_string()
 }
 
 async fn shutdown_signal() {

@@ -20,9 +20,9 @@ pub struct AppState {
     /// This process's name in leases (`host-pid-random`).
     #[from_ref(skip)]
     pub instance: Arc<str>,
-    /// Hash of the built assets; names the service worker's cache.
+    /// The built shell assets and their version (names the service worker's cache).
     #[from_ref(skip)]
-    pub build_version: Arc<str>,
+    pub assets: Arc<super::assets::Assets>,
     /// Exchange pages listening for changes (in this process).
     pub live: tokio::sync::broadcast::Sender<super::live::ExchangeChanged>,
     /// `server.trusted_proxies`, parsed.
