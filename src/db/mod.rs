@@ -67,7 +67,10 @@ impl Db {
         let backend = backend_of(url)?;
         let mut url = url.to_string();
         let options =
-            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(10));
+            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(10))
+                // No ping before each use: a broken connection fails its query and is
+                // dropped; the ping cost a round trip to the database on every query.
+                .test_before_acquire(false);
         let options = match backend {
             Backend::Sqlite => {
                 if let Some(path) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {

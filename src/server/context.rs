@@ -84,11 +84,17 @@ pub fn client_is_loopback() -> bool {
     client_addr().is_some_and(|ip| ip.is_loopback())
 }
 
+/// The signed-in user of one request, looked up once however many resources and server
+/// functions of the page ask (provided per request by the router).
+#[derive(Clone, Default)]
+pub struct RequestUser(std::sync::Arc<tokio::sync::OnceCell<Option<User>>>);
+
 /// The signed-in user, if any.
 pub async fn maybe_user(state: &AppState) -> Result<Option<User>, AppError> {
-    match parts() {
-        Some(p) => user_from_headers(state, &p.headers).await,
-        None => Ok(None),
+    let Some(p) = parts() else { return Ok(None) };
+    match use_context::<RequestUser>() {
+        Some(cache) => Ok(cache.0.get_or_try_init(|| user_from_headers(state, &p.headers)).await?.clone()),
+        None => user_from_headers(state, &p.headers).await,
     }
 }
 

@@ -146,7 +146,12 @@ fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/sw.js", get(service_worker))
         .route("/api/live/exchange/{id}", get(super::live::exchange_events))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            || provide_context(super::context::RequestUser::default()),
+            move || shell(options.clone()),
+        )
         .fallback_service(static_files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         // Pages and API answers; static files are served precompressed by ServeDir.
