@@ -3,7 +3,7 @@
 // cache and the old cache, with the old files, is deleted.
 const VERSION = "__HEARTH_BUILD__";
 const CACHE = `hearth-shell-${VERSION}`;
-const ASSETS = ["__HEARTH_ASSETS__"];
+const ASSETS = ["__HEARTH_ASSETS__"].filter((a) => a.startsWith("/"));
 const SHELL = [
   "/offline.html",
   ...ASSETS,

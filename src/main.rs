@@ -10,7 +10,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[allow(unsafe_code)] // mimalloc's options exist only as C functions; plain integer arguments, called once
 fn tune_allocator() {
     use libmimalloc_sys::mi_option_set;
-    // Values of mimalloc 2's `mi_option_e` (include/mimalloc.h).
+    // Values of `mi_option_e` (include/mimalloc.h; the same in mimalloc v2 and v3, which the crate builds).
     const ARENA_EAGER_COMMIT: i32 = 4;
     const PURGE_DECOMMITS: i32 = 5;
     const PURGE_DELAY: i32 = 15;

@@ -132,7 +132,8 @@ pub async fn continue_link(token: String, password: Option<String>) -> Result<()
     use crate::server::{accounts, context};
     let state = context::app_state()?;
     let signup = context::cookie(context::SIGNUP_COOKIE);
-    let (user_id, target) = accounts::continue_link(&state, &token, password.as_deref(), signup.as_deref()).await?;
+    let (user_id, target) =
+        accounts::continue_link(&state, &token, password.as_deref(), signup.as_deref(), &context::client_ip()).await?;
     let session = accounts::start_session(&state, user_id).await?;
     context::set_session_cookie(&state, &session);
     leptos_axum::redirect(&target);

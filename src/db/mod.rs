@@ -66,11 +66,13 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         let mut url = url.to_string();
-        let options =
-            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(10))
-                // No ping before each use: a broken connection fails its query and is
-                // dropped; the ping cost a round trip to the database on every query.
-                .test_before_acquire(false);
+        let options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            // SQLite is in-process: a ping before each use only costs a round trip to its
+            // worker thread on every query. Postgres keeps it (a restarted server leaves
+            // broken connections in the pool).
+            .test_before_acquire(backend == Backend::Postgres);
         let options = match backend {
             Backend::Sqlite => {
                 if let Some(path) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {

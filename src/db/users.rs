@@ -138,3 +138,12 @@ pub async fn clear_password<'e>(ex: impl Executor<'e, Database = Any>, id: i64) 
 pub async fn password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(ex).await
 }
+
+pub async fn set_display_name<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1").bind(id).bind(name).execute(ex).await?;
+    Ok(())
+}

@@ -288,35 +288,53 @@ pub async fn peek_link(state: &AppState, token: &str) -> Result<db::links::LinkI
 
 const LINK_SPENT: &str = "This link has expired or was already used. Log in, or ask for a new link.";
 
-/// Whether the credentials typed at sign-up can be trusted for this link: the link is
-/// opened in the browser that signed up (its cookie nonce matches), or the person typed
-/// that password on the link's page. Anyone else holds the mailbox but not necessarily the
-/// password: someone else may have signed up with their address.
-async fn sign_up_trusted(
+/// Which credentials the opener of a verification link is known to hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trust {
+    /// Opened in the browser that signed up (its cookie nonce matches), or the password of
+    /// the sign-up that sent this link was typed: that sign-up's credentials apply.
+    ThisSignUp,
+    /// The account's current password was typed: it stays, a later sign-up's does not apply.
+    CurrentPassword,
+    /// Nothing known: whoever holds the mailbox gets in, with no password and no name a
+    /// stranger may have chosen.
+    Nothing,
+}
+
+/// Decides `Trust` for a link of an account that is not verified yet. Someone else may have
+/// signed up with the opener's address, so the mailbox alone does not vouch for the
+/// credentials. Typed passwords are rate-limited per IP and per link before any hashing.
+async fn sign_up_trust(
     state: &AppState,
+    token_hash: &str,
     info: &db::links::LinkInfo,
     trail: &db::links::SignUpTrail,
     signup_nonce: Option<&str>,
     password: Option<&str>,
-) -> Result<bool, AppError> {
+    ip: &str,
+) -> Result<Trust, AppError> {
     if let (Some(stored), Some(nonce)) = (&trail.signup_nonce_hash, signup_nonce) {
-        if *stored == token_hash(nonce) {
-            return Ok(true);
+        if *stored == super::crypto::token_hash(nonce) {
+            return Ok(Trust::ThisSignUp);
         }
     }
-    let Some(password) = password.filter(|p| !p.is_empty()) else { return Ok(false) };
-    let hash = match &trail.pending {
-        Some(p) => Some(p.password_hash.clone()),
-        None => db::users::password_hash(&state.db.pool, info.user_id).await?,
-    };
-    if crypto::verify_password(&state.hashing, password.to_string(), hash).await {
-        Ok(true)
-    } else {
-        Err(AppError::invalid(
-            "password",
-            "That is not the password chosen when signing up. Try again, or leave it empty and choose a new one later.",
-        ))
+    let Some(password) = password.filter(|p| !p.is_empty()) else { return Ok(Trust::Nothing) };
+    let msg = "Too many attempts. Please wait an hour, or continue without the password.";
+    limit(state, &format!("confirm:ip:{ip}"), LINK_WINDOW_SECS, state.settings.auth.resets_per_ip, msg).await?;
+    limit(state, &format!("confirm:link:{}", &token_hash[..16]), LINK_WINDOW_SECS, RESETS_PER_LINK, msg).await?;
+    if let Some(p) = &trail.pending {
+        if crypto::verify_password(&state.hashing, password.to_string(), Some(p.password_hash.clone())).await {
+            return Ok(Trust::ThisSignUp);
+        }
     }
+    let current = db::users::password_hash(&state.db.pool, info.user_id).await?;
+    if crypto::verify_password(&state.hashing, password.to_string(), current).await {
+        return Ok(if trail.pending.is_some() { Trust::CurrentPassword } else { Trust::ThisSignUp });
+    }
+    Err(AppError::invalid(
+        "password",
+        "That is not the password chosen when signing up. Try again, or leave it empty and choose a new one later.",
+    ))
 }
 
 /// Whether the page of this link should ask for the sign-up password: the account is not
@@ -330,8 +348,9 @@ pub async fn link_asks_password(
     if info.verified {
         return Ok(false);
     }
-    let trail = db::links::sign_up_trail(&state.db.pool, &token_hash(token)).await?;
-    Ok(!sign_up_trusted(state, info, &trail, signup_nonce, None).await?)
+    let hash = token_hash(token);
+    let trail = db::links::sign_up_trail(&state.db.pool, &hash).await?;
+    Ok(sign_up_trust(state, &hash, info, &trail, signup_nonce, None, "").await? == Trust::Nothing)
 }
 
 /// Consumes a verification or sign-in link (the POST behind "Continue as …"). Either kind
@@ -344,6 +363,7 @@ pub async fn continue_link(
     token: &str,
     password: Option<&str>,
     signup_nonce: Option<&str>,
+    ip: &str,
 ) -> Result<(i64, String), AppError> {
     let info = peek_link(state, token).await?;
     if info.state != LinkState::Valid || info.purpose == LinkPurpose::ResetPassword {
@@ -351,7 +371,10 @@ pub async fn continue_link(
     }
     let hash = token_hash(token);
     let trail = db::links::sign_up_trail(&state.db.pool, &hash).await?;
-    let trusted = info.verified || sign_up_trusted(state, &info, &trail, signup_nonce, password).await?;
+    let trust = match info.verified {
+        true => Trust::ThisSignUp,
+        false => sign_up_trust(state, &hash, &info, &trail, signup_nonce, password, ip).await?,
+    };
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let Some((user_id, target)) = db::links::consume(&mut *tx, &hash, info.purpose, now).await? else {
@@ -359,8 +382,8 @@ pub async fn continue_link(
     };
     let fresh = !db::users::by_id(&mut *tx, user_id).await?.is_some_and(|u| u.verified);
     if fresh {
-        match (&trail.pending, trusted) {
-            (Some(p), true) => {
+        match (&trail.pending, trust) {
+            (Some(p), Trust::ThisSignUp) => {
                 db::users::replace_unverified_credentials(
                     &mut *tx,
                     user_id,
@@ -370,10 +393,14 @@ pub async fn continue_link(
                 )
                 .await?;
             }
-            (_, true) => {}
-            (_, false) => {
+            (_, Trust::ThisSignUp | Trust::CurrentPassword) => {}
+            (_, Trust::Nothing) => {
+                // Neither the password nor the name may be a stranger's.
+                let email = db::users::by_id(&mut *tx, user_id).await?.map(|u| u.email).unwrap_or_default();
+                let name = email.split('@').next().filter(|n| !n.is_empty()).unwrap_or("Hearth member");
                 db::users::clear_password(&mut *tx, user_id).await?;
-                tracing::info!(user_id, "address proven away from the sign-up: password dropped");
+                db::users::set_display_name(&mut *tx, user_id, name).await?;
+                tracing::info!(user_id, "address proven away from the sign-up: password and name dropped");
             }
         }
         db::links::void_for_user(&mut *tx, user_id, now).await?;

@@ -60,7 +60,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         Metrics::inc(&state.metrics.responses_5xx);
         tracing::error!(%path, %status, "server error response");
     }
-    harden(res.headers_mut(), &path, state.assets.is_immutable(&path));
+    let immutable = status.is_success() && state.assets.is_immutable(&path);
+    harden(res.headers_mut(), &path, immutable);
     res
 }
 
@@ -95,8 +96,8 @@ async fn keep_form_fields(req: Request) -> (Request, Option<Vec<(String, String)
 /// proxy logs.
 const KEPT_FIELDS: &[&str] =
     &["email", "display_name", "time_zone", "name", "spending_note", "description", "reveal_at"];
-/// At most this much typed text rides back in an address.
-const KEPT_MAX_BYTES: usize = 2048;
+/// At most this much typed text (percent-encoded) rides back in an address.
+const KEPT_MAX_BYTES: usize = 1024;
 
 /// When a form posted without JavaScript fails, Leptos sends the browser back to the form
 /// with the error in the query (`__err`); the typed fields go along (`typed.<name>`), so
@@ -113,10 +114,14 @@ fn carry_fields_back(res: &mut Response, fields: &[(String, String)]) {
     if failed {
         let mut budget = KEPT_MAX_BYTES;
         for (k, v) in fields {
-            if k.len() + v.len() > budget {
+            // Counted as sent (percent-encoded), so the Location stays well inside what
+            // proxies accept in a header.
+            let cost: usize =
+                url::form_urlencoded::byte_serialize(v.as_bytes()).map(str::len).sum::<usize>() + k.len() + 8;
+            if cost > budget {
                 continue;
             }
-            budget -= k.len() + v.len();
+            budget -= cost;
             out.append_pair(&format!("typed.{k}"), v);
         }
     }

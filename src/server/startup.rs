@@ -188,7 +188,15 @@ async fn service_worker(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/javascript")],
         template.replace("__HEARTH_BUILD__", &state.assets.version).replace(
             "\"__HEARTH_ASSETS__\"",
-            &state.assets.files.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", "),
+            // Only content-named files are precached (served from the cache without asking).
+            &state
+                .assets
+                .files
+                .iter()
+                .filter(|_| state.assets.hashed)
+                .map(|f| format!("{f:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         ),
     )
 }

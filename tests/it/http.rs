@@ -722,8 +722,19 @@ async fn a_verification_link_opened_elsewhere_keeps_the_password_only_if_it_is_t
         // Without it: the address is confirmed, Vic is in, and the stranger's password is gone.
         let ok = app.call(&phone, "continue_link", &[("token", token_of(&link)), ("password", "")]).await;
         assert_eq!(ok.status(), StatusCode::OK);
-        assert_eq!(whoami(&app, &phone).await["verified"], true);
+        let me = whoami(&app, &phone).await;
+        assert_eq!(me["verified"], true);
+        assert_eq!(me["display_name"], "vic", "not the name the stranger chose");
         assert_eq!(log_in_status(&app, "vic@example.com", "stranger's secret").await, StatusCode::UNPROCESSABLE_ENTITY);
+        // Guessing the password on the link page is limited too (5 per link per hour).
+        sign_up_as(&app, &app.new_client(), "amy@example.com", "Amy", "amy's secret").await;
+        let amy = last_link_to(&app.state, "amy@example.com").await;
+        for _ in 0..5 {
+            let r = app.call(&phone, "continue_link", &[("token", token_of(&amy)), ("password", "guess guess")]).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let r = app.call(&phone, "continue_link", &[("token", token_of(&amy)), ("password", "amy's secret")]).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         app.shutdown().await;
     }
 }
@@ -739,13 +750,15 @@ async fn a_later_sign_up_cannot_give_its_password_to_the_first_one() {
     let link = last_link_to(&app.state, "vic@example.com").await;
     let r = app.call(&laptop, "get_link", &[("token", token_of(&link))]).await;
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["ask_password"], true, "not the laptop's sign-up");
-    // Her own password is not the one that link carries.
+    // She types her own password: she is in, with her name and password, not the stranger's.
+    let wrong =
+        app.call(&laptop, "continue_link", &[("token", token_of(&link)), ("password", "not hers at all")]).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let own = app.call(&laptop, "continue_link", &[("token", token_of(&link)), ("password", "vic's own secret")]).await;
-    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let ok = app.call(&laptop, "continue_link", &[("token", token_of(&link))]).await;
-    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(own.status(), StatusCode::OK);
     assert_eq!(whoami(&app, &laptop).await["display_name"], "Vic", "the stranger's name was not applied");
     assert_eq!(log_in_status(&app, "vic@example.com", "mallory's secret").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(log_in_status(&app, "vic@example.com", "vic's own secret").await, StatusCode::OK);
     app.shutdown().await;
 }
 
