@@ -250,11 +250,19 @@ async fn failed_logins_slow_an_address_down_but_an_emailed_link_always_works() {
     for _ in 0..3 {
         app.call(&attacker, "log_in", &[("email", "ann@example.com"), ("password", "guess guess")]).await;
     }
+    let (failures,): (i64,) = sqlx::query_as("SELECT failures FROM login_failures WHERE email = 'ann@example.com'")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 3);
+    // Five more failures would double the wait five times: 32 s from the last one.
+    sqlx::query("UPDATE login_failures SET failures = 8").execute(&app.state.db.pool).await.unwrap();
     let limited = app.call(&app.new_client(), "log_in", &[("email", "ann@example.com"), ("password", PW)]).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(limited.text().await.unwrap().contains("Try again in 1 second"));
+    let text = limited.text().await.unwrap();
+    assert!(text.contains("Try again in 3") && text.contains("seconds"), "{text}");
     // A slow-down, not a lock-out: once the wait has passed the right password works.
-    sqlx::query("UPDATE login_failures SET last_failure_at = last_failure_at - 2")
+    sqlx::query("UPDATE login_failures SET last_failure_at = last_failure_at - 33")
         .execute(&app.state.db.pool)
         .await
         .unwrap();
@@ -789,7 +797,9 @@ async fn a_burst_of_password_guesses_cannot_slip_past_the_slow_down() {
         });
         let statuses = futures::future::join_all(guesses).await;
         let checked = statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
-        assert!(checked <= 3, "{checked} of 20 concurrent guesses were checked: {statuses:?}");
+        // Three are free; a fourth or fifth may pass if the burst outlasts the first waits
+        // (1 s, 2 s) on a loaded machine. Unclaimed, all twenty would be checked.
+        assert!(checked <= 5, "{checked} of 20 concurrent guesses were checked: {statuses:?}");
         assert!(statuses.iter().all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY || *s == StatusCode::TOO_MANY_REQUESTS));
         app.shutdown().await;
     }
