@@ -11,6 +11,8 @@ pub struct Me {
     pub email: String,
     pub time_zone: String,
     pub verified: bool,
+    /// False when the account signs in by emailed links only (its password was dropped).
+    pub has_password: bool,
 }
 
 /// An emailed link as its page shows it before the button is pressed.
@@ -145,7 +147,10 @@ pub async fn continue_link(token: String, password: Option<String>) -> Result<()
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     use crate::server::context;
     let state = context::app_state()?;
-    Ok(context::maybe_user(&state).await?.map(|u| Me {
+    let Some(u) = context::maybe_user(&state).await? else { return Ok(None) };
+    let hash = crate::db::users::password_hash(&state.db.pool, u.id).await?;
+    Ok(Some(Me {
+        has_password: hash.is_some_and(|h| h != crate::db::users::NO_PASSWORD),
         display_name: u.display_name,
         email: u.email,
         time_zone: u.time_zone,

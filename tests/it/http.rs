@@ -733,6 +733,9 @@ async fn a_verification_link_opened_elsewhere_keeps_the_password_only_if_it_is_t
         let me = whoami(&app, &phone).await;
         assert_eq!(me["verified"], true);
         assert_eq!(me["display_name"], "vic", "not the name the stranger chose");
+        assert_eq!(me["has_password"], false);
+        let page = app.get(&phone, "/me").await.text().await.unwrap();
+        assert!(page.contains("Your account has no password"), "/me offers to choose one");
         assert_eq!(log_in_status(&app, "vic@example.com", "stranger's secret").await, StatusCode::UNPROCESSABLE_ENTITY);
         // Guessing the password on the link page is limited too (5 per link per hour).
         sign_up_as(&app, &app.new_client(), "amy@example.com", "Amy", "amy's secret").await;

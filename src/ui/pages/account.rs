@@ -23,6 +23,12 @@ pub fn MePage() -> impl IntoView {
                                 <section class="card">
                                     <h1>{format!("Hi, {}", me.display_name)}</h1>
                                     {just_reset().then(|| view! { <p role="status" class="notice">"Your new password is saved."</p> })}
+                                    {(!me.has_password).then(|| view! {
+                                        <p class="notice">
+                                            "Your account has no password: you sign in with links we email you. "
+                                            <A href="/forgot">"Choose a password"</A>
+                                        </p>
+                                    })}
                                     <dl class="facts">
                                         <dt>"Email"</dt>
                                         <dd>
