@@ -190,27 +190,27 @@ pub async fn add_invite<'e>(
 
 const PENDING: &str = "accepted_at IS NULL AND declined_at IS NULL";
 
-/// Accepts the pending invitation of `email`; true only for the call that accepted it.
-pub async fn accept_invite<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    exchange_id: i64,
-    email: &str,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
-    let sql =
-        format!("UPDATE exchange_invites SET accepted_at = $3 WHERE exchange_id = $1 AND email = $2 AND {PENDING}");
-    Ok(sqlx::query(&sql).bind(exchange_id).bind(email).bind(now).execute(ex).await?.rows_affected() == 1)
+/// How an invitee answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Join,
+    Decline,
 }
 
-/// Declines the pending invitation of `email`; false if there was none.
-pub async fn decline_invite<'e>(
+/// Records the answer to the pending invitation of `email`; true only for the call that
+/// answered it (false when nothing was pending).
+pub async fn answer_invite<'e>(
     ex: impl Executor<'e, Database = Any>,
     exchange_id: i64,
     email: &str,
+    answer: Answer,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let sql =
-        format!("UPDATE exchange_invites SET declined_at = $3 WHERE exchange_id = $1 AND email = $2 AND {PENDING}");
+    let column = match answer {
+        Answer::Join => "accepted_at",
+        Answer::Decline => "declined_at",
+    };
+    let sql = format!("UPDATE exchange_invites SET {column} = $3 WHERE exchange_id = $1 AND email = $2 AND {PENDING}");
     Ok(sqlx::query(&sql).bind(exchange_id).bind(email).bind(now).execute(ex).await?.rows_affected() == 1)
 }
 
@@ -298,7 +298,7 @@ pub async fn accept_newcomer_invites(
     let ids = sqlx::query_scalar::<_, i64>(&sql).bind(email).fetch_all(&mut **tx).await?;
     let mut joined = Vec::new();
     for id in ids {
-        if lock_gathering(tx, id).await? && accept_invite(&mut **tx, id, email, now).await? {
+        if lock_gathering(tx, id).await? && answer_invite(&mut **tx, id, email, Answer::Join, now).await? {
             add_member(&mut **tx, id, user_id, now).await?;
             joined.push(id);
         }

@@ -335,7 +335,7 @@ pub async fn join(state: &AppState, user: &User, id: i64) -> Result<(), AppError
             AppError::NotFound
         });
     }
-    if !db::santa::accept_invite(&mut *tx, id, &user.email, now).await? {
+    if !db::santa::answer_invite(&mut *tx, id, &user.email, db::santa::Answer::Join, now).await? {
         return Err(AppError::NotFound);
     }
     db::santa::add_member(&mut *tx, id, user.id, now).await?;
@@ -346,7 +346,8 @@ pub async fn join(state: &AppState, user: &User, id: i64) -> Result<(), AppError
 }
 
 pub async fn decline(state: &AppState, user: &User, id: i64) -> Result<(), AppError> {
-    if !user.verified || !db::santa::decline_invite(&state.db.pool, id, &user.email, db::now()).await? {
+    let declined = db::santa::answer_invite(&state.db.pool, id, &user.email, db::santa::Answer::Decline, db::now());
+    if !user.verified || !declined.await? {
         return Err(AppError::NotFound);
     }
     super::live::notify(state, id);
