@@ -83,7 +83,40 @@ async function call(who, endpoint, form) {
     rows.push([name, kb, budget]);
     await context.close();
   }
+  // A slow phone: CPU ×4 slower, 4G-like network (9 Mbit/s down, 150 ms round trip).
+  const slow = [];
+  for (const [name, path] of [["an exchange", `/santa/${id}`], ["a gift", `/santa/${id}/gift`]]) {
+    const context = await browser.newContext({ baseURL: BASE, viewport: { width: 360, height: 740 }, isMobile: true, storageState: await ann.api.storageState() });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 150, downloadThroughput: (9e6 / 8), uploadThroughput: (1.5e6 / 8) });
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+    await page.addInitScript(() => {
+      window.__perf = { lcp: 0, longTasks: [] };
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => (window.__perf.lcp = e.startTime))).observe({ type: "largest-contentful-paint", buffered: true });
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__perf.longTasks.push([e.startTime, e.duration]))).observe({ type: "longtask", buffered: true });
+      const poll = () => (window.__hearth_hydrated ? (window.__perf.hydrated = performance.now()) : setTimeout(poll, 10));
+      poll();
+    });
+    await page.goto(path, { waitUntil: "load" });
+    await page.waitForFunction(() => window.__perf && window.__perf.hydrated, undefined, { timeout: 60_000 }).catch(() => {});
+    await page.waitForTimeout(1000);
+    const m = await page.evaluate(() => {
+      const fcp = performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? 0;
+      const tbt = window.__perf.longTasks.filter(([start]) => start >= fcp).reduce((sum, [, d]) => sum + Math.max(0, d - 50), 0);
+      return { fcp, lcp: window.__perf.lcp, tbt, hydrated: window.__perf.hydrated ?? NaN };
+    });
+    slow.push([name, m]);
+    await context.close();
+  }
   await browser.close();
+  console.log("\nA slow phone (CPU x4, 9 Mbit/s, 150 ms RTT): milliseconds");
+  console.log("  page                   FCP     LCP     TBT   hydrated   [aim LCP <= 1500, TBT <= 100]");
+  for (const [name, m] of slow) {
+    const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : "n/a").padStart(7);
+    console.log(`  ${name.padEnd(18)} ${f(m.fcp)} ${f(m.lcp)} ${f(m.tbt)} ${f(m.hydrated)}`);
+  }
   console.log(`\nFirst visit per page kind (${new Date().toISOString().slice(0, 10)}; encoded bytes on the wire until hydrated)`);
   console.log("  page                      KB   budget");
   for (const [name, kb, budget] of rows) {
