@@ -28,6 +28,48 @@ pub async fn hit_n(pool: &AnyPool, bucket: &str, window_secs: i64, n: i64, now: 
     Ok(sliding_estimate(previous, current, now - window_start, window))
 }
 
+/// Spends `n` from a sliding-window budget of `limit` only when all of it fits, in one
+/// conditional UPDATE (the previous window no longer changes, so its weighted share is read
+/// first): of concurrent spenders, only those that fit get `true`, and a refused one
+/// spends nothing.
+pub async fn spend_n(
+    pool: &AnyPool,
+    bucket: &str,
+    window_secs: i64,
+    n: i64,
+    limit: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let window = window_secs.max(1);
+    let window_start = now - now.rem_euclid(window);
+    sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 0)
+         ON CONFLICT (bucket, window_start) DO NOTHING",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .execute(pool)
+    .await?;
+    let previous = sqlx::query_scalar::<_, i64>("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+        .bind(bucket)
+        .bind(window_start - window)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0);
+    let carried = sliding_estimate(previous, 0, now - window_start, window);
+    let r = sqlx::query(
+        "UPDATE rate_limits SET hits = hits + $3 WHERE bucket = $1 AND window_start = $2 AND hits + $3 + $4 <= $5",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .bind(n)
+    .bind(carried)
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// `previous` weighted by the part of the previous window still inside the sliding window,
 /// plus `current`, rounded up.
 pub fn sliding_estimate(previous: i64, current: i64, elapsed: i64, window: i64) -> i64 {

@@ -46,13 +46,10 @@ pub async fn spend_n(
     limit: i64,
     message: &str,
 ) -> Result<(), AppError> {
-    let now = db::now();
-    let spent = db::rate_limits::hit_n(&state.db.pool, bucket, window, 0, now).await?;
-    if spent + n > limit {
-        tracing::warn!(bucket, spent, n, "budget reached");
+    if !db::rate_limits::spend_n(&state.db.pool, bucket, window, n, limit, db::now()).await? {
+        tracing::warn!(bucket, n, "budget reached");
         return Err(AppError::TooManyRequests(message.into()));
     }
-    db::rate_limits::hit_n(&state.db.pool, bucket, window, n, now).await?;
     Ok(())
 }
 

@@ -1029,3 +1029,28 @@ async fn when_last_times_hidden_pairs_make_a_draw_impossible_it_is_drawn_without
     assert!(!pairs.contains(&(ann.id, other.id)), "the visible exclusion still holds");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn concurrent_invitations_never_overspend_the_daily_budget() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let id = create_exchange(&app, &ann, "Budget").await;
+        // Three invitations of 40 addresses at once: only two fit in the 100 a day.
+        let lists: Vec<String> =
+            (0..3).map(|k| (0..40).map(|i| format!("b{k}x{i}@example.com")).collect::<Vec<_>>().join(" ")).collect();
+        let (a, b, c) = tokio::join!(
+            invite(&app, &ann, id, &lists[0]),
+            invite(&app, &ann, id, &lists[1]),
+            invite(&app, &ann, id, &lists[2])
+        );
+        let ok = [a.0, b.0, c.0].iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(ok, 2, "{:?}", [a.0, b.0, c.0]);
+        let invited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exchange_invites WHERE exchange_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(invited, 80);
+        app.shutdown().await;
+    });
+}
