@@ -44,6 +44,8 @@ pub struct ExchangeView {
     /// The reveal time has passed and the presents are being opened (the timed job has not
     /// finished yet, or is retrying).
     pub revealing: bool,
+    /// The viewer's side as a recipient: wish hint and notes with their anonymous Santa.
+    pub my_santa: SantaChat,
 }
 
 /// An invitation as the exchange's creator sees it.

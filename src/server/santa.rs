@@ -206,6 +206,8 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
         (Vec::new(), Vec::new())
     };
     let my_recipient = db::santa::recipient_of(pool, id, user.id).await?.map(|(_, n)| n);
+    // The page's one resource carries the member's own Santa card too.
+    let my_santa = chat_of(state, user, &ex).await?;
     let my_gift_chosen = db::santa::gift_of(pool, id, user.id).await?.is_some();
     Ok(ExchangeView {
         id,
@@ -225,6 +227,7 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
         my_recipient,
         my_gift_chosen,
         revealing: ex.state == ExchangeState::Drawn && ex.reveal_at.is_some_and(|t| t <= now),
+        my_santa,
     })
 }
 
@@ -544,6 +547,13 @@ pub async fn set_wish_hint(state: &AppState, user: &User, id: i64, hint: &str) -
 
 pub async fn santa_chat(state: &AppState, user: &User, id: i64) -> Result<SantaChat, AppError> {
     let ex = member_exchange(state, user, id).await?;
+    chat_of(state, user, &ex).await
+}
+
+/// The member's side as a recipient (wish hint, notes with their anonymous Santa); the
+/// caller has checked membership.
+async fn chat_of(state: &AppState, user: &User, ex: &Exchange) -> Result<SantaChat, AppError> {
+    let id = ex.id;
     let pool = &state.db.pool;
     let notes = match db::santa::giver_id_for_notes(pool, id, user.id).await? {
         Some(giver) => note_views(db::santa::notes(pool, id, giver).await?, false, tz_of(user)),

@@ -185,7 +185,7 @@ fn Invitations(items: Vec<InvitationView>) -> impl IntoView {
 /// An exchange page shows either the exchange (members) or the invitation (invitees).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum ExchangeOrInvitation {
-    Exchange(ExchangeView),
+    Exchange(Box<ExchangeView>),
     Invitation(InvitationView),
 }
 
@@ -225,21 +225,27 @@ pub fn ExchangePage() -> impl IntoView {
     let draw = ServerAction::<DrawNames>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let join = ServerAction::<JoinExchange>::new();
+    let hint = ServerAction::<SetWishHint>::new();
+    let note = ServerAction::<NoteToSanta>::new();
+    // One resource for the whole page, reloaded after any of its actions.
     let data = Resource::new(
         move || {
             (
                 id.get(),
                 invite.version().get(),
                 exclude.version().get(),
+                household.version().get(),
                 draw.version().get(),
                 remove.version().get(),
                 join.version().get(),
+                hint.version().get(),
+                note.version().get(),
             )
         },
         |(id, ..)| async move {
             match get_exchange(id).await {
                 Err(AppError::NotFound) => get_invitation(id).await.map(ExchangeOrInvitation::Invitation),
-                other => other.map(ExchangeOrInvitation::Exchange),
+                other => other.map(|x| ExchangeOrInvitation::Exchange(Box::new(x))),
             }
         },
     );
@@ -250,18 +256,19 @@ pub fn ExchangePage() -> impl IntoView {
     });
     on_cleanup(crate::platform::unwatch);
     view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the exchange…"</p> }>
+        // A transition: after an action the page keeps showing until the new data is there.
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading the exchange…"</p> }>
             {move || {
                 data.get()
                     .map(|r| match r {
                         Ok(ExchangeOrInvitation::Exchange(x)) => {
-                            view! { <ExchangeDetails x invite exclude household draw remove /> }.into_any()
+                            view! { <ExchangeDetails x=*x invite exclude household draw remove hint note /> }.into_any()
                         }
                         Ok(ExchangeOrInvitation::Invitation(i)) => view! { <InvitationCard i join /> }.into_any(),
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -273,6 +280,8 @@ fn ExchangeDetails(
     household: ServerAction<AddHousehold>,
     draw: ServerAction<DrawNames>,
     remove: ServerAction<RemoveMember>,
+    hint: ServerAction<SetWishHint>,
+    note: ServerAction<NoteToSanta>,
 ) -> impl IntoView {
     let id = x.id;
     let gathering = x.state == ExchangeState::Gathering;
@@ -340,7 +349,7 @@ fn ExchangeDetails(
             {(!x.invites.is_empty()).then(|| view! { <OpenInvites id invites=x.invites.clone() /> })}
             {manage.then(|| view! { <FormError error=action_error(remove) /> })}
         </section>
-        {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id /> })}
+        {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id chat=x.my_santa.clone() hint note /> })}
         {manage.then(|| view! { <InviteForm id invite /> })}
         {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
         {manage.then(|| view! { <HouseholdForm id members=x.members.clone() household /> })}
@@ -459,44 +468,35 @@ fn NoteToSantaForm(action: ServerAction<NoteToSanta>, id: i64) -> impl IntoView 
 
 /// The viewer as a recipient: their wish hint and notes with their anonymous Santa.
 #[component]
-fn MySantaCard(id: i64) -> impl IntoView {
-    let hint = ServerAction::<SetWishHint>::new();
-    let note = ServerAction::<NoteToSanta>::new();
-    let chat = Resource::new(move || (hint.version().get(), note.version().get()), move |_| get_santa_chat(id));
+fn MySantaCard(
+    id: i64,
+    chat: SantaChat,
+    hint: ServerAction<SetWishHint>,
+    note: ServerAction<NoteToSanta>,
+) -> impl IntoView {
     let hint_error = action_error(hint);
     let saved = move || matches!(hint.value().get(), Some(Ok(())));
     view! {
         <section class="card">
             <h2>"Your Secret Santa"</h2>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-                {move || {
-                    chat.get()
-                        .map(|r| match r {
-                            Ok(c) => view! {
-                                {c.can_edit_hint.then(|| view! {
-                                    <ActionForm action=hint>
-                                        <FormError error=hint_error />
-                                        <input type="hidden" name="id" value=id />
-                                        <div class="field">
-                                            <label for="f-hint">"Your wish hint"</label>
-                                            <textarea id="f-hint" name="hint" rows="2" maxlength="280">{c.my_wish_hint.clone()}</textarea>
-                                            <p class="hint">"Only the person who draws you sees it."</p>
-                                        </div>
-                                        {move || saved().then(|| view! { <p class="notice" role="status">"Wish hint saved."</p> })}
-                                        <Submit label="Save my wish hint" busy_label="Saving…" pending=hint.pending() />
-                                    </ActionForm>
-                                })}
-                                {c.can_write.then(|| view! {
-                                    <h3>"Notes with your Secret Santa"</h3>
-                                    <NoteThread notes=c.notes.clone() other="Your Secret Santa" />
-                                    <NoteToSantaForm action=note id />
-                                })}
-                            }
-                            .into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        })
-                }}
-            </Suspense>
+            {chat.can_edit_hint.then(|| view! {
+                <ActionForm action=hint>
+                    <FormError error=hint_error />
+                    <input type="hidden" name="id" value=id />
+                    <div class="field">
+                        <label for="f-hint">"Your wish hint"</label>
+                        <textarea id="f-hint" name="hint" rows="2" maxlength="280">{chat.my_wish_hint.clone()}</textarea>
+                        <p class="hint">"Only the person who draws you sees it."</p>
+                    </div>
+                    {move || saved().then(|| view! { <p class="notice" role="status">"Wish hint saved."</p> })}
+                    <Submit label="Save my wish hint" busy_label="Saving…" pending=hint.pending() />
+                </ActionForm>
+            })}
+            {chat.can_write.then(|| view! {
+                <h3>"Notes with your Secret Santa"</h3>
+                <NoteThread notes=chat.notes.clone() other="Your Secret Santa" />
+                <NoteToSantaForm action=note id />
+            })}
         </section>
     }
 }
