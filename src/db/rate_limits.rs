@@ -2,13 +2,29 @@
 //! counters, and the per-address login slow-down.
 use sqlx::{Any, AnyPool, Executor};
 
+/// The window length (at least a second) and the start of the fixed window holding `now`.
+fn window_of(window_secs: i64, now: i64) -> (i64, i64) {
+    let window = window_secs.max(1);
+    (window, now - now.rem_euclid(window))
+}
+
+/// Hits of the fixed window before the one starting at `window_start` (closed: it no
+/// longer changes).
+async fn previous_hits(pool: &AnyPool, bucket: &str, window: i64, window_start: i64) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+        .bind(bucket)
+        .bind(window_start - window)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0))
+}
+
 /// Counts `n` hits on `bucket` and returns the hits in the last `window_secs`, estimated as
 /// a sliding window: this fixed window's hits plus the previous window's, weighted by how
 /// much of it the sliding window still covers. A burst straddling a window boundary
 /// therefore counts in full (a fixed window would let it through twice).
 pub async fn hit_n(pool: &AnyPool, bucket: &str, window_secs: i64, n: i64, now: i64) -> Result<i64, sqlx::Error> {
-    let window = window_secs.max(1);
-    let window_start = now - now.rem_euclid(window);
+    let (window, window_start) = window_of(window_secs, now);
     let current = sqlx::query_scalar::<_, i64>(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, $3)
          ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + $3
@@ -19,12 +35,7 @@ pub async fn hit_n(pool: &AnyPool, bucket: &str, window_secs: i64, n: i64, now: 
     .bind(n)
     .fetch_one(pool)
     .await?;
-    let previous = sqlx::query_scalar::<_, i64>("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
-        .bind(bucket)
-        .bind(window_start - window)
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(0);
+    let previous = previous_hits(pool, bucket, window, window_start).await?;
     Ok(sliding_estimate(previous, current, now - window_start, window))
 }
 
@@ -40,8 +51,7 @@ pub async fn spend_n(
     limit: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let window = window_secs.max(1);
-    let window_start = now - now.rem_euclid(window);
+    let (window, window_start) = window_of(window_secs, now);
     sqlx::query(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 0)
          ON CONFLICT (bucket, window_start) DO NOTHING",
@@ -50,12 +60,7 @@ pub async fn spend_n(
     .bind(window_start)
     .execute(pool)
     .await?;
-    let previous = sqlx::query_scalar::<_, i64>("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
-        .bind(bucket)
-        .bind(window_start - window)
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(0);
+    let previous = previous_hits(pool, bucket, window, window_start).await?;
     let carried = sliding_estimate(previous, 0, now - window_start, window);
     let r = sqlx::query(
         "UPDATE rate_limits SET hits = hits + $3 WHERE bucket = $1 AND window_start = $2 AND hits + $3 + $4 <= $5",

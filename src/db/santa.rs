@@ -160,8 +160,21 @@ pub async fn is_member<'e>(
 /// draw are serialised on Postgres as they are on SQLite (`BEGIN IMMEDIATE`), and a change
 /// that comes second sees the exchange drawn and is refused.
 pub async fn lock_gathering(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE exchanges SET state = 'gathering' WHERE id = $1 AND state = 'gathering'")
+    move_state(tx, exchange_id, ExchangeState::Gathering, ExchangeState::Gathering).await
+}
+
+/// Moves the exchange from `from` to `to` (the same state: only locks the row) when it is in
+/// `from`; true only for the call that did it.
+async fn move_state(
+    tx: &mut crate::db::Tx,
+    exchange_id: i64,
+    from: ExchangeState,
+    to: ExchangeState,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE exchanges SET state = $3 WHERE id = $1 AND state = $2")
         .bind(exchange_id)
+        .bind(from.as_str())
+        .bind(to.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(r.rows_affected() == 1)
@@ -475,11 +488,7 @@ pub async fn gift_of<'e>(
 
 /// Moves a drawn exchange to revealed; true only for the one call that did it.
 pub async fn mark_revealed(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE exchanges SET state = 'revealed' WHERE id = $1 AND state = 'drawn'")
-        .bind(exchange_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    move_state(tx, exchange_id, ExchangeState::Drawn, ExchangeState::Revealed).await
 }
 
 /// After the reveal only: givers who gave nothing (id, name), with their boo counts.

@@ -377,8 +377,8 @@ pub async fn continue_link(
     let Some((user_id, target)) = db::links::consume(&mut *tx, &hash, info.purpose, now).await? else {
         return Err(AppError::Conflict(LINK_SPENT.into()));
     };
-    let fresh = !db::users::by_id(&mut *tx, user_id).await?.is_some_and(|u| u.verified);
-    if fresh {
+    let user = db::users::by_id(&mut *tx, user_id).await?;
+    if let Some(user) = user.filter(|u| !u.verified) {
         match (&trail.pending, trust) {
             (Some(p), Trust::ThisSignUp) => {
                 db::users::replace_unverified_credentials(
@@ -393,8 +393,7 @@ pub async fn continue_link(
             (_, Trust::ThisSignUp | Trust::CurrentPassword) => {}
             (_, Trust::Nothing) => {
                 // Neither the password nor the name may be a stranger's.
-                let email = db::users::by_id(&mut *tx, user_id).await?.map(|u| u.email).unwrap_or_default();
-                let name = email.split('@').next().filter(|n| !n.is_empty()).unwrap_or("Hearth member");
+                let name = user.email.split('@').next().filter(|n| !n.is_empty()).unwrap_or("Hearth member");
                 db::users::clear_password(&mut *tx, user_id).await?;
                 db::users::set_display_name(&mut *tx, user_id, name).await?;
                 tracing::info!(user_id, "address proven away from the sign-up: password and name dropped");
