@@ -18,10 +18,12 @@ pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the WebAssembly bundle: hydrates the server-rendered page.
+/// Entry point of the WebAssembly bundle. Pages are rendered on the server only; Leptos's
+/// island script calls this, then hydrates each `#[island]` of the page on its own.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    platform::register_service_worker();
+    platform::mark_hydrated_after_islands();
 }

@@ -1,6 +1,7 @@
 //! Target-specific behaviour behind one facade, so components carry no `#[cfg]`:
-//! the browser half registers the service worker and reads the browser's time zone;
-//! the server half sets the per-response Content-Security-Policy.
+//! the browser half (used by islands and the WebAssembly entry) registers the service
+//! worker, listens to live streams, watches forms and reads the browser's time zone; the
+//! server half sets the per-response Content-Security-Policy and the 404 status.
 #[cfg(feature = "ssr")]
 mod server {
     use leptos::nonce::use_nonce;
@@ -25,13 +26,20 @@ mod server {
         }
     }
 
-    pub fn register_service_worker() {}
-
-    pub fn mark_hydrated() {}
-
     pub fn watch(_url: &str, _on_change: impl Fn() + 'static) {}
 
-    pub fn unwatch() {}
+    pub fn reload() {}
+
+    pub fn user_is_typing() -> bool {
+        false
+    }
+
+    pub fn on_submit_and_return(
+        _button: &web_sys::HtmlButtonElement,
+        _on_submit: impl Fn() + 'static,
+        _on_return: impl Fn() + 'static,
+    ) {
+    }
 
     pub fn browser_time_zone() -> Option<String> {
         None
@@ -42,7 +50,7 @@ mod server {
 mod client {
     pub fn set_csp_header() {}
 
-    /// Registers /sw.js (called once the page has hydrated).
+    /// Registers /sw.js (called once, when the WebAssembly starts).
     pub fn register_service_worker() {
         if let Some(window) = web_sys::window() {
             let container = window.navigator().service_worker();
@@ -50,38 +58,79 @@ mod client {
         }
     }
 
-    /// Sets `window.__hearth_hydrated` (browser tests wait for it).
-    pub fn mark_hydrated() {
+    /// Sets `window.__hearth_hydrated` (browser tests wait for it) once the islands of
+    /// the page are hydrated: Leptos's island script hydrates them right after `hydrate()`
+    /// returns, awaiting only promises, so a zero timeout runs after the last one.
+    pub fn mark_hydrated_after_islands() {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
         if let Some(window) = web_sys::window() {
-            let _ = js_sys::Reflect::set(&window, &"__hearth_hydrated".into(), &true.into());
+            let mark = Closure::once_into_js(move || {
+                if let Some(window) = web_sys::window() {
+                    let _ = js_sys::Reflect::set(&window, &"__hearth_hydrated".into(), &true.into());
+                }
+            });
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(mark.unchecked_ref(), 0);
         }
-    }
-
-    thread_local! {
-        static LIVE: std::cell::RefCell<Option<web_sys::EventSource>> = const { std::cell::RefCell::new(None) };
     }
 
     /// Listens to a server-sent event stream and calls `on_change` at each "changed"
-    /// event (one stream at a time; the previous one is closed).
+    /// event, for as long as the page is open.
     pub fn watch(url: &str, on_change: impl Fn() + 'static) {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
-        unwatch();
         if let Ok(source) = web_sys::EventSource::new(url) {
             let callback = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_change());
             let _ = source.add_event_listener_with_callback("changed", callback.as_ref().unchecked_ref());
-            // The listener lives as long as the stream, which `unwatch` closes.
+            // The listener and the stream live as long as the page.
             callback.forget();
-            LIVE.with(|l| *l.borrow_mut() = Some(source));
         }
     }
 
-    pub fn unwatch() {
-        LIVE.with(|l| {
-            if let Some(source) = l.borrow_mut().take() {
-                source.close();
+    /// Loads the page again from the server.
+    pub fn reload() {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    }
+
+    /// Whether a text field of the page holds something the person typed (a reload would
+    /// lose it).
+    pub fn user_is_typing() -> bool {
+        use wasm_bindgen::JsCast;
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
+        let Ok(fields) = document.query_selector_all("textarea, input") else { return false };
+        (0..fields.length()).filter_map(|i| fields.item(i)).any(|node| {
+            if let Some(t) = node.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                t.default_value().is_ok_and(|d| t.value() != d)
+            } else if let Some(i) = node.dyn_ref::<web_sys::HtmlInputElement>() {
+                matches!(i.type_().as_str(), "text" | "email" | "search" | "datetime-local" | "password")
+                    && i.value() != i.default_value()
+            } else {
+                false
             }
-        });
+        })
+    }
+
+    /// Calls `on_submit` when the button's form is submitted (the browser then loads the
+    /// answer), and `on_return` when the page is shown again from the back-forward cache.
+    pub fn on_submit_and_return(
+        button: &web_sys::HtmlButtonElement,
+        on_submit: impl Fn() + 'static,
+        on_return: impl Fn() + 'static,
+    ) {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        if let Some(form) = button.form() {
+            let submit = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_submit());
+            let _ = form.add_event_listener_with_callback("submit", submit.as_ref().unchecked_ref());
+            submit.forget();
+        }
+        if let Some(window) = web_sys::window() {
+            let shown = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_return());
+            let _ = window.add_event_listener_with_callback("pageshow", shown.as_ref().unchecked_ref());
+            shown.forget();
+        }
     }
 
     /// The IANA zone the browser is set to, e.g. "Europe/Paris".

@@ -28,7 +28,7 @@ test("sign up, open the verification mail, follow its link and land signed in", 
   await expect(page.getByRole("heading", { name: "This link can't be used" })).toBeVisible();
 });
 
-test("a sign-up error shows in place and keeps what was typed", async ({ page }) => {
+test("a sign-up error comes back on the sign-up page with what was typed", async ({ page }) => {
   const email = freshEmail("bob");
   await page.goto("/signup");
   await waitForHydration(page);
@@ -38,7 +38,8 @@ test("a sign-up error shows in place and keeps what was typed", async ({ page })
   await page.getByLabel("Password").evaluate((el: HTMLInputElement) => el.removeAttribute("required"));
   await page.getByRole("button", { name: "Create my account" }).click();
   await expect(page.getByRole("alert")).toContainText("at least 8 characters");
-  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page).toHaveURL(/\/signup\?/);
+  await expect(page).not.toHaveURL(/short/);
   await expect(page.getByLabel("Email")).toHaveValue(email);
   await expect(page.getByLabel("Your name")).toHaveValue("Bob");
   await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
@@ -66,4 +67,16 @@ test("an emailed sign-in link for an unconfirmed address confirms it and lands o
   await page.goto("/me");
   await expect(page.getByRole("heading", { name: "Hi, Cara" })).toBeVisible();
   await expect(page.getByText("✓ confirmed")).toBeVisible();
+});
+
+test("a sent form's button says what is happening and cannot be pressed twice (an island)", async ({ page }) => {
+  await page.goto("/forgot");
+  await waitForHydration(page);
+  // Keep the page where it is after the form is sent, as a slow network would.
+  await page.evaluate(() => document.addEventListener("submit", (e) => e.preventDefault(), true));
+  await page.getByLabel("Email").fill(freshEmail("gus"));
+  await page.getByRole("button", { name: "Send me a reset link" }).click();
+  const busy = page.getByRole("button", { name: "Sending…" });
+  await expect(busy).toBeDisabled();
+  await expect(busy).toHaveAttribute("aria-busy", "true");
 });

@@ -46,6 +46,8 @@ pub struct ExchangeView {
     pub revealing: bool,
     /// The viewer's side as a recipient: wish hint and notes with their anonymous Santa.
     pub my_santa: SantaChat,
+    /// The report of the invitations the viewer just sent from this page (read once).
+    pub invite_report: Option<InviteReport>,
 }
 
 /// An invitation as the exchange's creator sees it.
@@ -77,6 +79,30 @@ pub struct InviteReport {
     pub already: Vec<String>,
     pub duplicates: Vec<String>,
     pub invalid: Vec<String>,
+    /// Addresses left out of the lists above to keep the report short.
+    #[serde(default)]
+    pub more: usize,
+}
+
+impl InviteReport {
+    /// The report with at most `max_chars` of addresses: what went wrong first (not
+    /// addresses, listed twice), then already invited, then invited; the rest counted.
+    pub fn shortened(mut self, max_chars: usize) -> Self {
+        let mut budget = max_chars;
+        for list in [&mut self.invalid, &mut self.duplicates, &mut self.already, &mut self.invited] {
+            let mut kept = 0;
+            for a in list.iter() {
+                if a.len() + 3 > budget {
+                    break;
+                }
+                budget -= a.len() + 3;
+                kept += 1;
+            }
+            self.more += list.len() - kept;
+            list.truncate(kept);
+        }
+        self
+    }
 }
 
 /// One anonymous note between a giver and their recipient.
@@ -243,7 +269,11 @@ pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {
     use crate::server::{context, santa};
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
-    santa::view(&state, &user, id).await
+    let mut view = santa::view(&state, &user, id).await?;
+    view.invite_report = context::take_flash(&state)
+        .and_then(|f| serde_json::from_str::<(i64, InviteReport)>(&f).ok())
+        .and_then(|(for_id, report)| (for_id == id).then_some(report));
+    Ok(view)
 }
 
 /// Creator only, before the draw.
@@ -252,7 +282,12 @@ pub async fn invite_to_exchange(id: i64, addresses: String) -> Result<InviteRepo
     use crate::server::{context, santa};
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
-    santa::invite(&state, &user, id, &addresses).await
+    let report = santa::invite(&state, &user, id, &addresses).await?;
+    // The form posts without JavaScript: the exchange page shows the report once.
+    if let Ok(flash) = serde_json::to_string(&(id, report.clone().shortened(2000))) {
+        context::set_flash(&state, &flash);
+    }
+    Ok(report)
 }
 
 /// Creator only, before the draw.
@@ -371,4 +406,28 @@ pub async fn note_to_santa(id: i64, body: String) -> Result<(), AppError> {
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::note_to_santa(&state, &user, id, &body).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InviteReport;
+
+    #[test]
+    fn a_shortened_report_keeps_the_mistakes_first_and_counts_the_rest() {
+        let list = |p: &str, n: usize| (0..n).map(|i| format!("{p}{i}@example.com")).collect::<Vec<_>>();
+        let report = InviteReport {
+            invited: list("invited", 50),
+            already: list("already", 5),
+            duplicates: list("twice", 2),
+            invalid: vec!["nope".into()],
+            more: 0,
+        };
+        let short = report.clone().shortened(400);
+        assert_eq!(short.invalid, report.invalid);
+        assert_eq!(short.duplicates, report.duplicates);
+        assert_eq!(short.already, report.already);
+        assert!(short.invited.len() < 50 && !short.invited.is_empty());
+        assert_eq!(short.more, 50 - short.invited.len());
+        assert_eq!(report.clone().shortened(10_000), report);
+    }
 }

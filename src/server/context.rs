@@ -138,6 +138,28 @@ pub fn clear_session_cookie(state: &AppState) {
     append_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
 }
 
+/// The flash cookie: what a form posted without JavaScript answered, for the page the
+/// browser is sent back to (HttpOnly, two minutes, read once).
+pub const FLASH_COOKIE: &str = "hearth_flash";
+
+/// Keeps `value` (printable ASCII, under 3 KB) for the next page this browser loads.
+pub fn set_flash(state: &AppState, value: &str) {
+    use base64::Engine;
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value);
+    append_cookie(format!("{FLASH_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120{secure}"));
+}
+
+/// The flash value of this request, if any, and clears it in the response.
+pub fn take_flash(state: &AppState) -> Option<String> {
+    use base64::Engine;
+    let encoded = cookie(FLASH_COOKIE)?;
+    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    append_cookie(format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -228,6 +228,7 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
         my_gift_chosen,
         revealing: ex.state == ExchangeState::Drawn && ex.reveal_at.is_some_and(|t| t <= now),
         my_santa,
+        invite_report: None,
     })
 }
 

@@ -46,12 +46,18 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let is_api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_string();
     let (req, typed) = if is_api && is_plain_form_post(&req) { keep_form_fields(req).await } else { (req, None) };
+    let referer_path = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| u.path().to_string());
     let mut res = next.run(req).await;
     if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
         res = restatus_server_fn_error(res).await;
     }
     if let Some(fields) = typed {
-        carry_fields_back(&mut res, &fields);
+        carry_fields_back(&mut res, &fields, &path, referer_path.as_deref());
     }
     let status = res.status();
     if status.is_client_error() {
@@ -101,15 +107,28 @@ const KEPT_MAX_BYTES: usize = 1024;
 
 /// When a form posted without JavaScript fails, Leptos sends the browser back to the form
 /// with the error in the query (`__err`); the typed fields go along (`typed.<name>`), so
-/// the form comes back filled in (`ui::components::form` reads them). Typed values from an
-/// earlier failure are dropped from every redirect, so they never fill a form twice.
-fn carry_fields_back(res: &mut Response, fields: &[(String, String)]) {
+/// the form comes back filled in (`ui::components::form` reads them). When it succeeds and
+/// the browser goes back to the form's page, the address gets `done=<server function>`, so
+/// the page can say "Saved.". Typed values and `done` from an earlier post are dropped from
+/// every redirect, so they never show twice.
+fn carry_fields_back(res: &mut Response, fields: &[(String, String)], api_path: &str, referer_path: Option<&str>) {
     let Some(location) = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else { return };
     let (path, query) = location.split_once('?').unwrap_or((location, ""));
     let failed = query.contains("__err=");
     let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| !k.starts_with("typed.")) {
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| !k.starts_with("typed.") && k != "done")
+    {
         out.append_pair(&k, &v);
+    }
+    // Leptos sends the browser back to the Referer as it came (an absolute URL).
+    let location_path = url::Url::parse(path).map(|u| u.path().to_string()).unwrap_or_else(|_| path.to_string());
+    let back_to_the_form = referer_path == Some(location_path.as_str());
+    if !failed && back_to_the_form {
+        if let Some(name) =
+            api_path.strip_prefix("/api/").filter(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
+            out.append_pair("done", name);
+        }
     }
     if failed {
         let mut budget = KEPT_MAX_BYTES;

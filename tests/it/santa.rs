@@ -1054,3 +1054,79 @@ async fn concurrent_invitations_never_overspend_the_daily_budget() {
         app.shutdown().await;
     });
 }
+
+/// Posts a form as a browser without JavaScript does (every form outside an island).
+async fn plain_post(app: &TestApp, p: &Person, endpoint: &str, page: &str, form: &[(&str, &str)]) -> String {
+    let res = p
+        .client
+        .post(format!("{}/api/{endpoint}", app.address))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", format!("{}{page}", app.address))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND, "{endpoint}");
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    location.strip_prefix(&app.address).unwrap_or(&location).to_string()
+}
+
+#[tokio::test]
+async fn plain_form_posts_come_back_to_a_page_that_says_what_happened() {
+    let app = spawn_app().await;
+    let ann = person(&app, "Ann").await;
+    let bob = person(&app, "Bob").await;
+    let id = create_exchange(&app, &ann, "Plain").await;
+    let page = format!("/santa/{id}");
+    let sid = id.to_string();
+    let addresses = format!("{}, {}\nnot-an-address", email_of("Bob"), email_of("Bob"));
+    let back = plain_post(&app, &ann, "invite_to_exchange", &page, &[("id", &sid), ("addresses", &addresses)]).await;
+    assert_eq!(back, format!("{page}?done=invite_to_exchange"));
+    // The report is shown once, on this page, to this browser.
+    let html = app.get(&ann.client, &back).await.text().await.unwrap().replace("<!>", "");
+    assert!(html.contains(&format!("Invited: {}", email_of("Bob"))), "{html}");
+    assert!(html.contains(&format!("Listed twice (invited once): {}", email_of("Bob"))), "{html}");
+    assert!(html.contains("Not email addresses, skipped: not-an-address"), "{html}");
+    let again = app.get(&ann.client, &page).await.text().await.unwrap().replace("<!>", "");
+    assert!(!again.contains("not-an-address"), "the report is read once");
+    assert!(!app.get(&bob.client, &page).await.text().await.unwrap().contains("not-an-address"));
+
+    // A saved wish hint says so; `done` never piles up in the address.
+    let back = plain_post(&app, &ann, "set_wish_hint", &back, &[("id", &sid), ("hint", "tea")]).await;
+    assert_eq!(back, format!("{page}?done=set_wish_hint"));
+    let html = app.get(&ann.client, &back).await.text().await.unwrap().replace("<!>", "");
+    assert!(html.contains("Wish hint saved."), "{html}");
+    assert!(!app.get(&ann.client, &page).await.text().await.unwrap().contains("Wish hint saved."));
+
+    // A long list is shortened to fit a cookie; what was left out is counted.
+    let many: Vec<String> = (0..150).map(|i| format!("not.an.address.number.{i}")).collect();
+    let back =
+        plain_post(&app, &ann, "invite_to_exchange", &page, &[("id", &sid), ("addresses", &many.join(" "))]).await;
+    let html = app.get(&ann.client, &back).await.text().await.unwrap().replace("<!>", "");
+    assert!(html.contains("not.an.address.number.0,"), "{html}");
+    assert!(!html.contains("not.an.address.number.149"), "{html}");
+    assert!(html.contains("more."), "{html}");
+
+    // A failed form comes back with what was typed; sent again right, it leads elsewhere (the
+    // new exchange's page) and lands there with neither typed values nor `done`.
+    let long_name = "N".repeat(200);
+    let failed = plain_post(
+        &app,
+        &ann,
+        "create_exchange",
+        "/santa",
+        &[("name", &long_name), ("spending_note", "homemade"), ("description", "")],
+    )
+    .await;
+    assert!(failed.contains("__err=") && failed.contains("typed.spending_note=homemade"), "{failed}");
+    let created = plain_post(
+        &app,
+        &ann,
+        "create_exchange",
+        &failed,
+        &[("name", "Next"), ("spending_note", "homemade"), ("description", "")],
+    )
+    .await;
+    assert!(created.starts_with("/santa/") && !created.contains('?'), "{created}");
+    app.shutdown().await;
+}

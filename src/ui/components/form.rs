@@ -65,12 +65,65 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
-/// A submit button that says what is happening while the action runs.
+/// Whether the last form posted without JavaScript was server function `name` and it
+/// succeeded (the server adds `done=<name>` to the address it sends the browser back to).
+pub fn done(name: &'static str) -> Signal<bool> {
+    let q = leptos_router::hooks::use_query_map();
+    Signal::derive(move || q.read().get("done").as_deref() == Some(name))
+}
+
+/// The submit button of a form that posts as a plain HTML form (every form outside an
+/// island): the page is rendered again by the server with the answer.
 #[component]
-pub fn Submit(label: &'static str, busy_label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+pub fn Submit(label: &'static str, busy_label: &'static str) -> impl IntoView {
+    view! { <BusySubmit label=label.to_string() busy_label=busy_label.to_string() /> }
+}
+
+/// An island as small as a button: once the form is sent it says what is happening and
+/// cannot be pressed twice; back on the page (back-forward cache) it is ready again.
+#[island]
+pub fn BusySubmit(label: String, busy_label: String) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = button.get() {
+            crate::platform::on_submit_and_return(&b, move || busy.set(true), move || busy.set(false));
+        }
+    });
     view! {
-        <button type="submit" class="button primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-            {move || if pending.get() { busy_label } else { label }}
+        <button node_ref=button type="submit" class="button primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+            {move || if busy.get() { busy_label.clone() } else { label.clone() }}
         </button>
+    }
+}
+
+/// The time-zone field of the sign-up form: rendered with what was typed (or "UTC"), then
+/// filled in from the device unless the person typed a zone.
+#[island]
+pub fn TimeZoneField(value: String, typed: bool, invalid: bool) -> impl IntoView {
+    let zone = RwSignal::new(value);
+    Effect::new(move |_| {
+        if !typed {
+            if let Some(z) = crate::platform::browser_time_zone() {
+                zone.set(z);
+            }
+        }
+    });
+    view! {
+        <div class="field">
+            <label for="f-time_zone">"Time zone"</label>
+            <input
+                id="f-time_zone"
+                name="time_zone"
+                type="text"
+                autocomplete="off"
+                required=true
+                aria-invalid=if invalid { "true" } else { "false" }
+                aria-describedby="f-time_zone-hint"
+                prop:value=move || zone.get()
+                value=zone.get_untracked()
+            />
+            <p class="hint" id="f-time_zone-hint">"Filled in from your device; for example Europe/Paris or America/New_York."</p>
+        </div>
     }
 }

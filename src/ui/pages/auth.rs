@@ -2,8 +2,7 @@
 //! "check your inbox". Every form posts without JavaScript too.
 use crate::api::auth::{LogIn, RequestPasswordReset, RequestSignInLink, ResetPassword, SignUp};
 use crate::api::error::AppError;
-use crate::platform;
-use crate::ui::components::form::{typed, Field, FormError, Submit};
+use crate::ui::components::form::{typed, Field, FormError, Submit, TimeZoneField};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,12 +21,9 @@ pub fn SignUpPage() -> impl IntoView {
     let next = query("next");
     let email = query("email");
     let typed_tz = typed("time_zone").get_untracked();
-    let tz = RwSignal::new(if typed_tz.is_empty() { "UTC".to_string() } else { typed_tz });
-    Effect::new(move |_| {
-        if let Some(zone) = platform::browser_time_zone() {
-            tz.set(zone);
-        }
-    });
+    let tz_typed = !typed_tz.is_empty();
+    let tz = if tz_typed { typed_tz } else { "UTC".to_string() };
+    let tz_invalid = error.get_untracked().is_some_and(|e| e.field() == Some("time_zone"));
     view! {
         <Title text="Sign up · Hearth" />
         <section class="card narrow">
@@ -38,16 +34,9 @@ pub fn SignUpPage() -> impl IntoView {
                 <Field label="Email" name="email" kind="email" autocomplete="email" value=email error />
                 <Field label="Your name" name="display_name" autocomplete="name" hint="Shown to the people in your gatherings." error />
                 <Field label="Password" name="password" kind="password" autocomplete="new-password" hint="At least 8 characters." error />
-                <Field
-                    label="Time zone"
-                    name="time_zone"
-                    autocomplete="off"
-                    value=tz
-                    hint="Filled in from your device; for example Europe/Paris or America/New_York."
-                    error
-                />
+                <TimeZoneField value=tz typed=tz_typed invalid=tz_invalid />
                 <input type="hidden" name="next" value=next />
-                <Submit label="Create my account" busy_label="Creating your account…" pending=action.pending() />
+                <Submit label="Create my account" busy_label="Creating your account…" />
             </ActionForm>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
@@ -78,7 +67,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Field label="Email" name="email" kind="email" autocomplete="email" error=login_error />
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=login_error />
                 <input type="hidden" name="next" value=next />
-                <Submit label="Log in" busy_label="Logging in…" pending=login.pending() />
+                <Submit label="Log in" busy_label="Logging in…" />
             </ActionForm>
             <p>
                 <A href="/forgot">"Forgot your password?"</A>
@@ -90,7 +79,7 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError error=link_error />
                 <Field label="Email" name="email" kind="email" autocomplete="email" error=link_error scope="link" />
                 <input type="hidden" name="next" value=next />
-                <Submit label="Email me a link" busy_label="Sending…" pending=link.pending() />
+                <Submit label="Email me a link" busy_label="Sending…" />
             </ActionForm>
             <p>"New here? " <a href=signup_href>"Create an account"</a></p>
         </section>
@@ -119,7 +108,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <ActionForm action=action>
                 <FormError error />
                 <Field label="Email" name="email" kind="email" autocomplete="email" error />
-                <Submit label="Send me a reset link" busy_label="Sending…" pending=action.pending() />
+                <Submit label="Send me a reset link" busy_label="Sending…" />
             </ActionForm>
         </section>
     }
@@ -139,7 +128,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <FormError error />
                 <input type="hidden" name="token" value=token />
                 <Field label="New password" name="password" kind="password" autocomplete="new-password" hint="At least 8 characters." error />
-                <Submit label="Save my new password" busy_label="Saving…" pending=action.pending() />
+                <Submit label="Save my new password" busy_label="Saving…" />
             </ActionForm>
             {move || {
                 error

@@ -2,7 +2,7 @@
 use crate::api::error::AppError;
 use crate::api::santa::*;
 use crate::domain::exchange::ExchangeState;
-use crate::ui::components::form::{typed, Field, FormError, Submit};
+use crate::ui::components::form::{done, typed, Field, FormError, Submit};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -96,7 +96,7 @@ pub fn SantaPage() -> impl IntoView {
                                         <label for="f-description">"Description (optional)"</label>
                                         <textarea id="f-description" name="description" rows="3" maxlength="1000">{typed("description")}</textarea>
                                     </div>
-                                    <Submit label="Create the exchange" busy_label="Creating…" pending=create.pending() />
+                                    <Submit label="Create the exchange" busy_label="Creating…" />
                                 </ActionForm>
                             </section>
                         }
@@ -191,7 +191,8 @@ enum ExchangeOrInvitation {
 
 /// The invitation, with one tap to join (or to decline).
 #[component]
-fn InvitationCard(i: InvitationView, join: ServerAction<JoinExchange>) -> impl IntoView {
+fn InvitationCard(i: InvitationView) -> impl IntoView {
+    let join = ServerAction::<JoinExchange>::new();
     let decline = ServerAction::<DeclineInvitation>::new();
     let id = i.id;
     view! {
@@ -205,7 +206,7 @@ fn InvitationCard(i: InvitationView, join: ServerAction<JoinExchange>) -> impl I
                 <FormError error=action_error(join) />
                 <input type="hidden" name="id" value=id />
                 <p class="hint">"Once you're in, you're in: you can't leave after joining."</p>
-                <Submit label="Join" busy_label="Joining…" pending=join.pending() />
+                <Submit label="Join" busy_label="Joining…" />
             </ActionForm>
             <ActionForm action=decline>
                 <FormError error=action_error(decline) />
@@ -219,70 +220,58 @@ fn InvitationCard(i: InvitationView, join: ServerAction<JoinExchange>) -> impl I
 #[component]
 pub fn ExchangePage() -> impl IntoView {
     let id = exchange_id();
-    let invite = ServerAction::<InviteToExchange>::new();
-    let exclude = ServerAction::<AddExclusion>::new();
-    let household = ServerAction::<AddHousehold>::new();
-    let draw = ServerAction::<DrawNames>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let join = ServerAction::<JoinExchange>::new();
-    let hint = ServerAction::<SetWishHint>::new();
-    let note = ServerAction::<NoteToSanta>::new();
-    // One resource for the whole page, reloaded after any of its actions.
+    // One resource for the whole page; every form posts and the page comes back rendered
+    // again by the server.
     let data = Resource::new(
-        move || {
-            (
-                id.get(),
-                invite.version().get(),
-                exclude.version().get(),
-                household.version().get(),
-                draw.version().get(),
-                remove.version().get(),
-                join.version().get(),
-                hint.version().get(),
-                note.version().get(),
-            )
-        },
-        |(id, ..)| async move {
+        move || id.get(),
+        |id| async move {
             match get_exchange(id).await {
                 Err(AppError::NotFound) => get_invitation(id).await.map(ExchangeOrInvitation::Invitation),
                 other => other.map(|x| ExchangeOrInvitation::Exchange(Box::new(x))),
             }
         },
     );
-    // Live: reload when someone joins, the draw happens or the presents open.
-    Effect::new(move |_| {
-        let id = id.get();
-        crate::platform::watch(&format!("/api/live/exchange/{id}"), move || data.refetch());
-    });
-    on_cleanup(crate::platform::unwatch);
     view! {
-        // A transition: after an action the page keeps showing until the new data is there.
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading the exchange…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the exchange…"</p> }>
             {move || {
                 data.get()
                     .map(|r| match r {
-                        Ok(ExchangeOrInvitation::Exchange(x)) => {
-                            view! { <ExchangeDetails x=*x invite exclude household draw remove hint note /> }.into_any()
-                        }
-                        Ok(ExchangeOrInvitation::Invitation(i)) => view! { <InvitationCard i join /> }.into_any(),
+                        Ok(ExchangeOrInvitation::Exchange(x)) => view! { <ExchangeDetails x=*x /> }.into_any(),
+                        Ok(ExchangeOrInvitation::Invitation(i)) => view! { <InvitationCard i /> }.into_any(),
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// Live: loads the page again when someone joins, the names are drawn or the presents
+/// open; if the person is typing, it offers the reload instead of losing their words.
+#[island]
+pub fn LiveRefresh(id: i64) -> impl IntoView {
+    let changed = RwSignal::new(false);
+    Effect::new(move |_| {
+        crate::platform::watch(&format!("/api/live/exchange/{id}"), move || {
+            if crate::platform::user_is_typing() {
+                changed.set(true);
+            } else {
+                crate::platform::reload();
+            }
+        });
+    });
+    view! {
+        {move || changed.get().then(|| view! {
+            <p class="notice" role="status">
+                "This exchange has changed. "
+                <button type="button" class="button small" on:click=|_| crate::platform::reload()>"Show the changes"</button>
+            </p>
+        })}
     }
 }
 
 #[component]
-fn ExchangeDetails(
-    x: ExchangeView,
-    invite: ServerAction<InviteToExchange>,
-    exclude: ServerAction<AddExclusion>,
-    household: ServerAction<AddHousehold>,
-    draw: ServerAction<DrawNames>,
-    remove: ServerAction<RemoveMember>,
-    hint: ServerAction<SetWishHint>,
-    note: ServerAction<NoteToSanta>,
-) -> impl IntoView {
+fn ExchangeDetails(x: ExchangeView) -> impl IntoView {
+    let remove = ServerAction::<RemoveMember>::new();
     let id = x.id;
     let gathering = x.state == ExchangeState::Gathering;
     let manage = x.is_creator && gathering;
@@ -306,6 +295,7 @@ fn ExchangeDetails(
         <Title text=format!("{} · Secret Santa · Hearth", x.name) />
         <section class="card">
             <h1>{x.name.clone()}</h1>
+            <LiveRefresh id />
             <p class="state">{state_label(x.state)}</p>
             {(!x.spending_note.is_empty()).then(|| view! { <p>"Spending: " {x.spending_note.clone()}</p> })}
             {(!x.description.is_empty()).then(|| view! { <p class="description">{x.description.clone()}</p> })}
@@ -349,11 +339,11 @@ fn ExchangeDetails(
             {(!x.invites.is_empty()).then(|| view! { <OpenInvites id invites=x.invites.clone() /> })}
             {manage.then(|| view! { <FormError error=action_error(remove) /> })}
         </section>
-        {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id chat=x.my_santa.clone() hint note /> })}
-        {manage.then(|| view! { <InviteForm id invite /> })}
-        {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() exclude /> })}
-        {manage.then(|| view! { <HouseholdForm id members=x.members.clone() household /> })}
-        {manage.then(|| view! { <DrawForm id count=x.members.len() draw /> })}
+        {(x.state != ExchangeState::Revealed).then(|| view! { <MySantaCard id chat=x.my_santa.clone() /> })}
+        {manage.then(|| view! { <InviteForm id report=x.invite_report.clone() /> })}
+        {manage.then(|| view! { <ExclusionForm id members=x.members.clone() exclusions=x.exclusions.clone() /> })}
+        {manage.then(|| view! { <HouseholdForm id members=x.members.clone() /> })}
+        {manage.then(|| view! { <DrawForm id count=x.members.len() /> })}
     }
 }
 
@@ -361,11 +351,11 @@ fn ExchangeDetails(
 #[component]
 fn OpenInvites(id: i64, invites: Vec<InviteView>) -> impl IntoView {
     let remind = ServerAction::<RemindInvitee>::new();
-    let reminded = move || remind.value().get().is_some_and(|r| r.is_ok());
+    let reminded = done("remind_invitee");
     view! {
         <h3>"Invited, not joined yet"</h3>
         <FormError error=action_error(remind) />
-        {move || reminded().then(|| view! { <p class="notice" role="status">"Reminder sent."</p> })}
+        {move || reminded.get().then(|| view! { <p class="notice" role="status">"Reminder sent."</p> })}
         <ul class="members">
             {invites
                 .into_iter()
@@ -399,7 +389,7 @@ fn StartAgainForm(id: i64) -> impl IntoView {
             <FormError error />
             <input type="hidden" name="id" value=id />
             <p class="hint">"Same people next time, and nobody draws the person they gave to this time."</p>
-            <Submit label="Start again" busy_label="Starting…" pending=again.pending() />
+            <Submit label="Start again" busy_label="Starting…" />
         </ActionForm>
     }
 }
@@ -441,41 +431,39 @@ fn note_field(field_id: &'static str, label: String) -> impl IntoView {
 }
 
 #[component]
-fn NoteToRecipientForm(action: ServerAction<NoteToRecipient>, id: i64, recipient: String) -> impl IntoView {
+fn NoteToRecipientForm(id: i64, recipient: String) -> impl IntoView {
+    let action = ServerAction::<NoteToRecipient>::new();
     let error = action_error(action);
     view! {
         <ActionForm action>
             <FormError error />
             <input type="hidden" name="id" value=id />
             {note_field("note-to-recipient", format!("Write to {recipient} anonymously"))}
-            <Submit label="Send the note" busy_label="Sending…" pending=action.pending() />
+            <Submit label="Send the note" busy_label="Sending…" />
         </ActionForm>
     }
 }
 
 #[component]
-fn NoteToSantaForm(action: ServerAction<NoteToSanta>, id: i64) -> impl IntoView {
+fn NoteToSantaForm(id: i64) -> impl IntoView {
+    let action = ServerAction::<NoteToSanta>::new();
     let error = action_error(action);
     view! {
         <ActionForm action>
             <FormError error />
             <input type="hidden" name="id" value=id />
             {note_field("note-to-santa", "Write to your Secret Santa".to_string())}
-            <Submit label="Send the note" busy_label="Sending…" pending=action.pending() />
+            <Submit label="Send the note" busy_label="Sending…" />
         </ActionForm>
     }
 }
 
 /// The viewer as a recipient: their wish hint and notes with their anonymous Santa.
 #[component]
-fn MySantaCard(
-    id: i64,
-    chat: SantaChat,
-    hint: ServerAction<SetWishHint>,
-    note: ServerAction<NoteToSanta>,
-) -> impl IntoView {
+fn MySantaCard(id: i64, chat: SantaChat) -> impl IntoView {
+    let hint = ServerAction::<SetWishHint>::new();
     let hint_error = action_error(hint);
-    let saved = move || matches!(hint.value().get(), Some(Ok(())));
+    let saved = done("set_wish_hint");
     view! {
         <section class="card">
             <h2>"Your Secret Santa"</h2>
@@ -488,23 +476,25 @@ fn MySantaCard(
                         <textarea id="f-hint" name="hint" rows="2" maxlength="280">{chat.my_wish_hint.clone()}</textarea>
                         <p class="hint">"Only the person who draws you sees it."</p>
                     </div>
-                    {move || saved().then(|| view! { <p class="notice" role="status">"Wish hint saved."</p> })}
-                    <Submit label="Save my wish hint" busy_label="Saving…" pending=hint.pending() />
+                    {move || saved.get().then(|| view! { <p class="notice" role="status">"Wish hint saved."</p> })}
+                    <Submit label="Save my wish hint" busy_label="Saving…" />
                 </ActionForm>
             })}
             {chat.can_write.then(|| view! {
                 <h3>"Notes with your Secret Santa"</h3>
                 <NoteThread notes=chat.notes.clone() other="Your Secret Santa" />
-                <NoteToSantaForm action=note id />
+                <NoteToSantaForm id />
             })}
         </section>
     }
 }
 
+/// The invitation form, and the report of the last invitations (who was invited, who was
+/// listed twice, what was not an address), which the server keeps for this page once.
 #[component]
-fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView {
+fn InviteForm(id: i64, report: Option<InviteReport>) -> impl IntoView {
+    let invite = ServerAction::<InviteToExchange>::new();
     let error = action_error(invite);
-    let report = move || invite.value().get().and_then(|r| r.ok());
     view! {
         <section class="card">
             <h2>"Invite people"</h2>
@@ -516,14 +506,15 @@ fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView 
                     <textarea id="f-addresses" name="addresses" rows="4" required aria-describedby="f-addresses-hint"></textarea>
                     <p class="hint" id="f-addresses-hint">"One per line, or separated by commas. Each person gets an email to join (or to create an account and join)."</p>
                 </div>
-                <Submit label="Send invitations" busy_label="Sending…" pending=invite.pending() />
+                <Submit label="Send invitations" busy_label="Sending…" />
             </ActionForm>
-            {move || report().map(|r| view! {
+            {report.map(|r| view! {
                 <div class="report" role="status">
                     {(!r.invited.is_empty()).then(|| view! { <p>"Invited: " {r.invited.join(", ")}</p> })}
                     {(!r.already.is_empty()).then(|| view! { <p>"Already in or invited: " {r.already.join(", ")}</p> })}
                     {(!r.duplicates.is_empty()).then(|| view! { <p>"Listed twice (invited once): " {r.duplicates.join(", ")}</p> })}
                     {(!r.invalid.is_empty()).then(|| view! { <p class="form-error">"Not email addresses, skipped: " {r.invalid.join(", ")}</p> })}
+                    {(r.more > 0).then(|| view! { <p>{format!("…and {} more.", r.more)}</p> })}
                 </div>
             })}
         </section>
@@ -531,12 +522,8 @@ fn InviteForm(id: i64, invite: ServerAction<InviteToExchange>) -> impl IntoView 
 }
 
 #[component]
-fn ExclusionForm(
-    id: i64,
-    members: Vec<MemberView>,
-    exclusions: Vec<(String, String)>,
-    exclude: ServerAction<AddExclusion>,
-) -> impl IntoView {
+fn ExclusionForm(id: i64, members: Vec<MemberView>, exclusions: Vec<(String, String)>) -> impl IntoView {
+    let exclude = ServerAction::<AddExclusion>::new();
     let error = action_error(exclude);
     let options = move || members.iter().map(|m| view! { <option value=m.id>{m.name.clone()}</option> }).collect_view();
     view! {
@@ -565,14 +552,15 @@ fn ExclusionForm(
                     <input type="checkbox" id="f-both" name="both" value="yes" />
                     <label for="f-both">"Both ways (a couple, a household)"</label>
                 </div>
-                <Submit label="Add the exclusion" busy_label="Adding…" pending=exclude.pending() />
+                <Submit label="Add the exclusion" busy_label="Adding…" />
             </ActionForm>
         </section>
     }
 }
 
 #[component]
-fn HouseholdForm(id: i64, members: Vec<MemberView>, household: ServerAction<AddHousehold>) -> impl IntoView {
+fn HouseholdForm(id: i64, members: Vec<MemberView>) -> impl IntoView {
+    let household = ServerAction::<AddHousehold>::new();
     let error = action_error(household);
     view! {
         <section class="card">
@@ -596,14 +584,15 @@ fn HouseholdForm(id: i64, members: Vec<MemberView>, household: ServerAction<AddH
                         })
                         .collect_view()}
                 </fieldset>
-                <Submit label="Add the household" busy_label="Adding…" pending=household.pending() />
+                <Submit label="Add the household" busy_label="Adding…" />
             </ActionForm>
         </section>
     }
 }
 
 #[component]
-fn DrawForm(id: i64, count: usize, draw: ServerAction<DrawNames>) -> impl IntoView {
+fn DrawForm(id: i64, count: usize) -> impl IntoView {
+    let draw = ServerAction::<DrawNames>::new();
     let error = action_error(draw);
     view! {
         <section class="card">
@@ -616,7 +605,7 @@ fn DrawForm(id: i64, count: usize, draw: ServerAction<DrawNames>) -> impl IntoVi
                 <FormError error />
                 <input type="hidden" name="id" value=id />
                 <Field label="Presents open on" name="reveal_at" kind="datetime-local" hint="In your time zone." error />
-                <Submit label="Draw the names" busy_label="Drawing…" pending=draw.pending() />
+                <Submit label="Draw the names" busy_label="Drawing…" />
             </ActionForm>
         </section>
     }
@@ -669,9 +658,7 @@ const GIFTS: &[(&str, &str)] = &[
 #[component]
 pub fn GiftPage() -> impl IntoView {
     let id = exchange_id();
-    let save = ServerAction::<GiveGift>::new();
-    let note = ServerAction::<NoteToRecipient>::new();
-    let data = Resource::new(move || (id.get(), save.version().get(), note.version().get()), |(id, ..)| get_gift(id));
+    let data = Resource::new(move || id.get(), get_gift);
     view! {
         <Title text="My gift · Secret Santa · Hearth" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
@@ -683,13 +670,13 @@ pub fn GiftPage() -> impl IntoView {
                             let recipient = g.recipient_name.clone();
                             let (gid, can_write) = (g.exchange_id, g.can_edit);
                             view! {
-                                <GiftForm g save />
+                                <GiftForm g />
                                 <section class="card">
                                     <h2>{format!("Notes with {recipient}")}</h2>
                                     <p class="hint">"They see your notes signed \"Your Secret Santa\", never your name."</p>
                                     <NoteThread notes other="them" />
                                     {can_write.then(|| view! {
-                                        <NoteToRecipientForm action=note id=gid recipient=recipient.clone() />
+                                        <NoteToRecipientForm id=gid recipient=recipient.clone() />
                                     })}
                                 </section>
                             }
@@ -703,10 +690,10 @@ pub fn GiftPage() -> impl IntoView {
 }
 
 #[component]
-fn GiftForm(g: GiftView, save: ServerAction<GiveGift>) -> impl IntoView {
+fn GiftForm(g: GiftView) -> impl IntoView {
+    let save = ServerAction::<GiveGift>::new();
     let error = action_error(save);
-    let saved = move || matches!(save.value().get(), Some(Ok(())));
-    let filter = RwSignal::new(String::new());
+    let saved = done("give_gift");
     let current = g.emoji.clone();
     view! {
         <section class="card">
@@ -716,49 +703,19 @@ fn GiftForm(g: GiftView, save: ServerAction<GiveGift>) -> impl IntoView {
                 <p class="wish">"Their wish hint: " <q>{g.recipient_wish_hint.clone()}</q></p>
             })}
             <p>"Presents open " <strong>{g.reveal_at.clone()}</strong> ". Keep it secret!"</p>
-            {move || saved().then(|| view! { <p class="notice" role="status">"Saved. You can change it until the reveal."</p> })}
+            {move || saved.get().then(|| view! { <p class="notice" role="status">"Saved. You can change it until the reveal."</p> })}
             {if g.can_edit {
                 view! {
                     <ActionForm action=save>
                         <FormError error />
                         <input type="hidden" name="id" value=g.exchange_id />
-                        <fieldset class="emoji-picker">
-                            <legend>"Pick an emoji"</legend>
-                            <label class="search" for="emoji-search">"Search"</label>
-                            <input
-                                id="emoji-search"
-                                type="search"
-                                placeholder="cake, socks, music…"
-                                on:input=move |ev| filter.set(event_target_value(&ev).to_lowercase())
-                            />
-                            <div class="emoji-grid">
-                                {GIFTS
-                                    .iter()
-                                    .map(|(e, words)| {
-                                        let hidden = move || {
-                                            let f = filter.get();
-                                            !f.is_empty() && !words.contains(f.trim())
-                                        };
-                                        let id = format!("emoji-{}", words.split(' ').next().unwrap_or("x"));
-                                        view! {
-                                            <span class="emoji-option" class:hidden=hidden>
-                                                <input type="radio" name="emoji" id=id.clone() value=*e checked=current == *e required />
-                                                <label for=id title=*words>
-                                                    <span aria-hidden="true">{*e}</span>
-                                                    <span class="sr-only">{words.split(' ').next().unwrap_or("")}</span>
-                                                </label>
-                                            </span>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </div>
-                        </fieldset>
+                        <EmojiPicker current />
                         <div class="field">
                             <label for="f-message">"Your message"</label>
                             <textarea id="f-message" name="message" rows="4" maxlength="280" required>{g.message.clone()}</textarea>
                             <p class="hint">"Up to 280 characters, plain text."</p>
                         </div>
-                        <Submit label="Save my gift" busy_label="Saving…" pending=save.pending() />
+                        <Submit label="Save my gift" busy_label="Saving…" />
                     </ActionForm>
                 }
                 .into_any()
@@ -766,6 +723,46 @@ fn GiftForm(g: GiftView, save: ServerAction<GiveGift>) -> impl IntoView {
                 view! { <p>"The presents are open: your gift can't change any more."</p> }.into_any()
             }}
         </section>
+    }
+}
+
+/// The emoji picker, an island: the search narrows the grid as the person types. Without
+/// JavaScript the whole grid shows and the form still posts the chosen emoji.
+#[island]
+pub fn EmojiPicker(current: String) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    view! {
+        <fieldset class="emoji-picker">
+            <legend>"Pick an emoji"</legend>
+            <label class="search" for="emoji-search">"Search"</label>
+            <input
+                id="emoji-search"
+                type="search"
+                placeholder="cake, socks, music…"
+                on:input=move |ev| filter.set(event_target_value(&ev).to_ascii_lowercase())
+            />
+            <div class="emoji-grid">
+                {GIFTS
+                    .iter()
+                    .map(|(e, words)| {
+                        let hidden = move || {
+                            let f = filter.get();
+                            !f.is_empty() && !words.contains(f.trim())
+                        };
+                        let id = format!("emoji-{}", words.split(' ').next().unwrap_or("x"));
+                        view! {
+                            <span class="emoji-option" class:hidden=hidden>
+                                <input type="radio" name="emoji" id=id.clone() value=*e checked=current == *e required />
+                                <label for=id title=*words>
+                                    <span aria-hidden="true">{*e}</span>
+                                    <span class="sr-only">{words.split(' ').next().unwrap_or("")}</span>
+                                </label>
+                            </span>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </fieldset>
     }
 }
 
@@ -840,14 +837,13 @@ fn PresentCard(p: PresentView) -> impl IntoView {
 pub fn WallPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let boo = ServerAction::<BooGrinch>::new();
-    let data = Resource::new(move || (token(), boo.version().get()), |(t, _)| get_wall(t));
+    let data = Resource::new(token, get_wall);
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || {
                 data.get()
                     .map(|r| match r {
-                        Ok(w) => view! { <Wall w boo /> }.into_any(),
+                        Ok(w) => view! { <Wall w /> }.into_any(),
                         Err(e) => view! { <Problem error=e /> }.into_any(),
                     })
             }}
@@ -856,7 +852,8 @@ pub fn WallPage() -> impl IntoView {
 }
 
 #[component]
-fn Wall(w: WallView, boo: ServerAction<BooGrinch>) -> impl IntoView {
+fn Wall(w: WallView) -> impl IntoView {
+    let boo = ServerAction::<BooGrinch>::new();
     let error = action_error(boo);
     let title = format!("Wall of shame · {}", w.exchange_name);
     let description = if w.grinches.is_empty() {

@@ -1,0 +1,97 @@
+// The page kinds of Hearth with their first-visit budgets, and how to measure a first
+// visit as a phone browser receives it: every response the page loads until its islands
+// are hydrated (HTML + CSS + JS + wasm, encoded as on the wire), from a cold cache, summed
+// from CDP's Network.loadingFinished. Used by the budget test (tests/budgets.spec.ts, in
+// the README's test command) and by bench/pages (which adds slow-phone timings).
+const { request } = require("@playwright/test");
+
+const json = { Accept: "application/json" };
+
+async function mailLink(api, email) {
+  for (let i = 0; i < 100; i++) {
+    const mails = await (await api.post("/api/dev_mailbox", { headers: json })).json();
+    const mail = mails.find((m) => m.to === email && m.links.length > 0);
+    if (mail) return mail.links[0];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${email}`);
+}
+
+let seq = 0;
+async function member(base, name) {
+  const api = await request.newContext({ baseURL: base });
+  seq += 1;
+  const email = `${name.toLowerCase()}.${Date.now()}.${seq}@example.com`;
+  await api.post("/api/sign_up", { form: { email, display_name: name, password: "budget password", time_zone: "UTC" }, headers: json });
+  const link = await mailLink(api, email);
+  const res = await api.post("/api/continue_link", { form: { token: link.split("/").pop() }, headers: json });
+  if (!res.ok()) throw new Error(`${name} could not confirm: ${res.status()}`);
+  return { api, email };
+}
+
+async function call(who, endpoint, form) {
+  const res = await who.api.post(`/api/${endpoint}`, { form, headers: json });
+  if (!res.ok()) throw new Error(`${endpoint}: ${res.status()} ${await res.text()}`);
+  return res;
+}
+
+/** Makes a drawn three-member exchange and an unused link; returns the page kinds as
+ * { name, path, who (a signed-in API context or null), budget (KB) } and the exchange id. */
+async function preparePages(base) {
+  const [ann, bob, cy] = [await member(base, "Ann"), await member(base, "Bob"), await member(base, "Cy")];
+  const created = await call(ann, "create_exchange", { name: "Budget", spending_note: "", description: "" });
+  const id = created.headers()["location"].split("/").pop();
+  await call(ann, "invite_to_exchange", { id, addresses: `${bob.email} ${cy.email}` });
+  await call(bob, "join_exchange", { id });
+  await call(cy, "join_exchange", { id });
+  const tomorrow = new Date(Date.now() + 86400_000).toISOString().slice(0, 16);
+  await call(ann, "draw_names", { id, reveal_at: tomorrow });
+  const view = await (await call(ann, "get_exchange", { id })).json();
+  // A link that nobody has used yet (its page is looked at, not pressed).
+  const anon = await request.newContext({ baseURL: base });
+  const dee = `dee.${Date.now()}@example.com`;
+  await anon.post("/api/sign_up", { form: { email: dee, display_name: "Dee", password: "budget password", time_zone: "UTC" }, headers: json });
+  const link = await mailLink(anon, dee);
+  const pages = [
+    { name: "home", path: "/", who: null, budget: 100 },
+    { name: "sign up", path: "/signup", who: null, budget: 150 },
+    { name: "log in", path: "/login", who: null, budget: 100 },
+    { name: "continue from a link", path: link.startsWith("http") ? new URL(link).pathname : link, who: null, budget: 100 },
+    { name: "/me", path: "/me", who: ann, budget: 150 },
+    { name: "/santa", path: "/santa", who: ann, budget: 150 },
+    { name: "an exchange", path: `/santa/${id}`, who: ann, budget: 150 },
+    { name: "a gift", path: `/santa/${id}/gift`, who: ann, budget: 150 },
+    { name: "a present", path: `/santa/${id}/present`, who: ann, budget: 150 },
+    { name: "the wall of shame", path: view.wall_path, who: null, budget: 150 },
+    { name: "the dev mailbox", path: "/dev/mailbox", who: null, budget: 150 },
+  ];
+  return { pages, id, ann };
+}
+
+/** KB received by a first visit of `path` in a fresh phone-sized context, and the page's
+ * heading (so a caller can check that the page really rendered). */
+async function firstVisit(browser, base, path, who) {
+  const storageState = who ? await who.api.storageState() : undefined;
+  const context = await browser.newContext({ baseURL: base, viewport: { width: 360, height: 740 }, isMobile: true, storageState });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
+  await page.goto(path, { waitUntil: "networkidle" });
+  await page.waitForFunction(() => window.__hearth_hydrated === true, undefined, { timeout: 20_000 });
+  await page.waitForLoadState("networkidle");
+  const heading = await page.locator("h1").first().innerText();
+  await context.close();
+  return { kb: bytes / 1024, heading };
+}
+
+function table(rows) {
+  const lines = ["  page                      KB   budget"];
+  for (const { name, kb, budget } of rows) {
+    lines.push(`  ${name.padEnd(22)} ${kb.toFixed(1).padStart(7)}   ${String(budget).padStart(3)}  ${kb <= budget ? "ok" : "OVER"}`);
+  }
+  return lines.join("\n");
+}
+
+module.exports = { preparePages, firstVisit, table };
