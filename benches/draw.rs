@@ -2,7 +2,7 @@
 //! Run: `cargo bench --features ssr --bench draw` (target: under 1 s at 200,000).
 #![allow(clippy::expect_used)] // a benchmark that cannot draw should stop loudly
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use hearth::domain::santa::{draw, Rules};
+use hearth::santa::draw::{draw, Rules};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::Duration;

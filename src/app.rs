@@ -1,6 +1,7 @@
 //! The HTML shell and the route table. No logic, no data fetching.
 use crate::platform;
-use crate::ui::components::layout::AppShell;
+use crate::santa::pages::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};
+use crate::ui::components::layout::{AppShell, Section, Sections};
 use crate::ui::pages::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -31,9 +32,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The gatherings in the navigation and on the home page, in this order.
+const SECTIONS: &[Section] = &[
+    crate::santa::pages::SECTION,
+    Section {
+        href: "/events",
+        icon: "📅",
+        label: "Events",
+        title: "Events",
+        blurb: "Virtual events with invitations and RSVPs.",
+    },
+    Section {
+        href: "/lunches", icon: "🥪", label: "Lunches", title: "Lunches", blurb: "Meet new people over lunch."
+    },
+];
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(Sections(SECTIONS));
     view! {
         <Title text="Hearth" />
         <Router>

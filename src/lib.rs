@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod domain;
 pub mod platform;
+pub mod santa;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
@@ -17,6 +18,10 @@ pub mod jobs;
 pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod server;
+
+/// Every gathering's registration with the core: adding a gathering adds one line here.
+#[cfg(feature = "ssr")]
+pub static GATHERINGS: &[&server::registry::Gathering] = &[&santa::GATHERING];
 
 /// Entry point of the WebAssembly bundle. Pages are rendered on the server only; Leptos's
 /// island script calls this, then hydrates each `#[island]` of the page on its own.

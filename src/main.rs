@@ -30,6 +30,6 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let settings = Settings::load()?;
     telemetry::init(&settings);
-    let app = Application::build(settings).await?;
+    let app = Application::build(settings, hearth::GATHERINGS).await?;
     app.run_until_stopped().await
 }

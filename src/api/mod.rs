@@ -4,4 +4,3 @@
 pub mod auth;
 pub mod dev;
 pub mod error;
-pub mod santa;

@@ -2,20 +2,19 @@
 //! even with several instances, and one whose time passed while the server was down runs
 //! at the next start.
 use super::{Backend, Db};
-use crate::domain::jobs::JobKind;
 use sqlx::{Any, Executor};
 
 /// Schedules a job; a second job with the same key is ignored. Returns whether it was new.
 pub async fn schedule<'e>(
     ex: impl Executor<'e, Database = Any>,
     key: &str,
-    kind: JobKind,
+    kind: &str,
     payload: &str,
     run_at: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("INSERT INTO timed_jobs (job_key, kind, payload, run_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job_key) DO NOTHING")
         .bind(key)
-        .bind(kind.as_str())
+        .bind(kind)
         .bind(payload)
         .bind(run_at)
         .execute(ex)
@@ -27,8 +26,8 @@ pub async fn schedule<'e>(
 pub struct ClaimedJob {
     pub id: i64,
     pub key: String,
-    /// `None` for a kind this build does not know (it is failed, not run).
-    pub kind: Option<JobKind>,
+    /// A kind the core or a gathering registered (one this build does not know fails).
+    pub kind: String,
     pub payload: String,
     pub run_at: i64,
     pub attempts: i64,
@@ -61,14 +60,7 @@ pub async fn claim_due(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, key, kind, payload, run_at, attempts)| ClaimedJob {
-            id,
-            key,
-            kind: JobKind::parse(&kind),
-            payload,
-            run_at,
-            attempts,
-        })
+        .map(|(id, key, kind, payload, run_at, attempts)| ClaimedJob { id, key, kind, payload, run_at, attempts })
         .collect())
 }
 

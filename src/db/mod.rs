@@ -7,7 +7,6 @@ pub mod jobs;
 pub mod links;
 pub mod outbox;
 pub mod rate_limits;
-pub mod santa;
 pub mod sessions;
 pub mod users;
 

@@ -1,7 +1,7 @@
 //! The mail outbox: rows written in the same transaction as the change that causes them,
 //! claimed by workers with a lease, retried with backoff, dead-lettered after N attempts.
 use super::{Backend, Db};
-use crate::domain::outbox::{OutboxMessage, RetryDecision};
+use crate::domain::outbox::{Mail, RetryDecision};
 use sqlx::{Any, Executor};
 
 /// Enqueues a message; a second message with the same idempotency key is ignored.
@@ -9,7 +9,7 @@ use sqlx::{Any, Executor};
 pub async fn enqueue<'e>(
     ex: impl Executor<'e, Database = Any>,
     recipient: &str,
-    msg: &OutboxMessage,
+    msg: &impl Mail,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let key = format!("{recipient}|{}", msg.cause());

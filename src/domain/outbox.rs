@@ -1,11 +1,20 @@
 //! Outgoing mail as typed messages, and the retry policy of the delivery worker.
 use serde::{Deserialize, Serialize};
 
-/// A message waiting in the outbox. The payload is rendered into an email at send time.
-/// Link tokens ride here in plaintext only until the row is sent and pruned.
+/// A message for the outbox: serialised with a `"kind"` tag (the JSON is the row's
+/// payload, rendered into an email at send time), and one cause per recipient (the
+/// idempotency key is recipient + cause: a second row with the same key is ignored).
+/// The core's own kinds are `AccountMail`'s; a gathering registers its own kinds and their
+/// renderers (`server::registry::MailKind`).
+pub trait Mail: Serialize {
+    fn cause(&self) -> String;
+}
+
+/// The core's mail: accounts. Link tokens ride here in plaintext only until the row is
+/// sent and pruned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OutboxMessage {
+pub enum AccountMail {
     VerifyEmail {
         user_id: i64,
         token: String,
@@ -24,81 +33,43 @@ pub enum OutboxMessage {
         /// Makes each attempt its own mail (the rate limit bounds them).
         attempt: String,
     },
-    /// A registered person is invited to an exchange; the link leads to Join / Decline.
-    SantaInvite {
-        user_id: i64,
-        exchange_id: i64,
-        token: String,
-        /// 0 for the invitation, else the day number of a reminder.
-        #[serde(default)]
-        reminder: i64,
-    },
-    /// An address without a verified account was invited; the link leads to sign-up.
-    SantaInviteNewcomer {
-        email: String,
-        exchange_id: i64,
-        #[serde(default)]
-        reminder: i64,
-    },
-    /// The draw happened: "You have gifting to do".
-    GiftingToDo {
-        user_id: i64,
-        exchange_id: i64,
-        token: String,
-    },
-    /// The reveal happened: "Time to open your present".
-    PresentReady {
-        user_id: i64,
-        exchange_id: i64,
-        token: String,
-    },
 }
 
-impl OutboxMessage {
-    /// The account the mail is for (`None` for someone without an account yet).
-    pub fn user_id(&self) -> Option<i64> {
+impl AccountMail {
+    /// The `"kind"` tags of these messages (no gathering may register them).
+    pub const KINDS: &'static [&'static str] = &["verify_email", "sign_in_link", "password_reset", "sign_up_attempt"];
+
+    /// The account the mail is for.
+    pub fn user_id(&self) -> i64 {
         match self {
             Self::VerifyEmail { user_id, .. }
             | Self::SignInLink { user_id, .. }
             | Self::PasswordReset { user_id, .. }
-            | Self::SignUpAttempt { user_id, .. }
-            | Self::SantaInvite { user_id, .. }
-            | Self::GiftingToDo { user_id, .. }
-            | Self::PresentReady { user_id, .. } => Some(*user_id),
-            Self::SantaInviteNewcomer { .. } => None,
+            | Self::SignUpAttempt { user_id, .. } => *user_id,
         }
     }
+}
 
-    /// The exchange the mail is about, if any.
-    pub fn exchange_id(&self) -> Option<i64> {
-        match self {
-            Self::SantaInvite { exchange_id, .. }
-            | Self::SantaInviteNewcomer { exchange_id, .. }
-            | Self::GiftingToDo { exchange_id, .. }
-            | Self::PresentReady { exchange_id, .. } => Some(*exchange_id),
-            _ => None,
-        }
-    }
-
-    /// The cause part of the idempotency key: one mail per recipient per cause.
-    pub fn cause(&self) -> String {
-        // Account mails: each token is fresh, so its first characters identify the cause.
-        // Exchange mails: one per exchange and kind, whatever the token.
+impl Mail for AccountMail {
+    fn cause(&self) -> String {
+        // Each token is fresh, so its first characters identify the cause.
         let short = |token: &str| token.chars().take(16).collect::<String>();
         match self {
             Self::VerifyEmail { token, .. } => format!("verify:{}", short(token)),
             Self::SignInLink { token, .. } => format!("signin:{}", short(token)),
             Self::PasswordReset { token, .. } => format!("reset:{}", short(token)),
             Self::SignUpAttempt { attempt, .. } => format!("signup-attempt:{attempt}"),
-            Self::SantaInvite { exchange_id, reminder, .. }
-            | Self::SantaInviteNewcomer { exchange_id, reminder, .. } => match reminder {
-                0 => format!("santa-invite:{exchange_id}"),
-                day => format!("santa-remind:{exchange_id}:{day}"),
-            },
-            Self::GiftingToDo { exchange_id, .. } => format!("gifting:{exchange_id}"),
-            Self::PresentReady { exchange_id, .. } => format!("present:{exchange_id}"),
         }
     }
+}
+
+/// The `"kind"` of a payload, whoever wrote it.
+pub fn kind_of(payload: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Tag {
+        kind: String,
+    }
+    serde_json::from_str::<Tag>(payload).ok().map(|t| t.kind)
 }
 
 /// What the worker does after a failed attempt.
@@ -136,10 +107,12 @@ mod tests {
 
     #[test]
     fn messages_serialise_with_a_kind_tag() {
-        let m = OutboxMessage::SignInLink { user_id: 7, token: "abc".into() };
+        let m = AccountMail::SignInLink { user_id: 7, token: "abc".into() };
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains("\"kind\":\"sign_in_link\""));
-        assert_eq!(serde_json::from_str::<OutboxMessage>(&json).unwrap(), m);
+        assert_eq!(kind_of(&json).as_deref(), Some("sign_in_link"));
+        assert!(AccountMail::KINDS.contains(&"sign_in_link"));
+        assert_eq!(serde_json::from_str::<AccountMail>(&json).unwrap(), m);
     }
 
     proptest! {

@@ -1,8 +1,9 @@
 //! Delivers due outbox rows: claim with a lease, render, send, record.
 use crate::db;
-use crate::domain::outbox::{after_failure, OutboxMessage, RetryDecision};
-use crate::mail::templates::{render, Recipient};
+use crate::domain::outbox::{after_failure, kind_of, AccountMail, RetryDecision};
+use crate::mail::templates::{account_parts, compose};
 use crate::server::metrics::Metrics;
+use crate::server::registry;
 use crate::server::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,26 +62,19 @@ pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
 }
 
 async fn deliver(state: &AppState, row: &db::outbox::Claimed) -> anyhow::Result<()> {
-    let msg: OutboxMessage = serde_json::from_str(&row.payload)?;
-    let display_name = match msg.user_id() {
-        Some(id) => {
-            db::users::by_id(&state.db.pool, id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
-                .display_name
-        }
-        None => String::new(),
+    let kind = kind_of(&row.payload).ok_or_else(|| anyhow::anyhow!("the payload names no kind"))?;
+    let mail = if AccountMail::KINDS.contains(&kind.as_str()) {
+        let msg: AccountMail = serde_json::from_str(&row.payload)?;
+        let display_name = db::users::by_id(&state.db.pool, msg.user_id())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
+            .display_name;
+        compose(account_parts(&msg, state.settings.base_url()), &row.recipient, &display_name, &row.idempotency_key)?
+    } else {
+        // A gathering's mail renders itself (it knows what it is about).
+        let renderer = registry::mail(state.gatherings, &kind)
+            .ok_or_else(|| anyhow::anyhow!("no gathering renders mail of kind {kind}"))?;
+        (renderer.render)(state, &row.payload, &row.recipient, &row.idempotency_key).await?
     };
-    let exchange = match msg.exchange_id() {
-        Some(id) => {
-            db::santa::get(&state.db.pool, id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("the exchange no longer exists"))?
-                .name
-        }
-        None => String::new(),
-    };
-    let to = Recipient { email: &row.recipient, display_name: &display_name, exchange_name: &exchange };
-    let mail = render(&msg, &to, state.settings.base_url(), &row.idempotency_key);
     state.mailer.send(&mail).await
 }

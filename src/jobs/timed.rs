@@ -1,15 +1,16 @@
 //! Timed jobs: claim those whose time has come (including any missed while the server was
 //! down), run them, record the outcome.
 use crate::db;
-use crate::domain::jobs::{cleanup_key, JobKind, CLEANUP_EVERY_SECS};
+use crate::domain::jobs::{cleanup_key, CLEANUP, CLEANUP_EVERY_SECS};
 use crate::domain::outbox::{after_failure, RetryDecision};
 use crate::server::metrics::Metrics;
+use crate::server::registry;
 use crate::server::state::AppState;
 
 /// Makes sure a cleanup is scheduled for the current hour (idempotent across instances).
 pub async fn ensure_cleanup_scheduled(state: &AppState) -> Result<(), sqlx::Error> {
     let now = db::now();
-    db::jobs::schedule(&state.db.pool, &cleanup_key(now), JobKind::Cleanup, "{}", now).await?;
+    db::jobs::schedule(&state.db.pool, &cleanup_key(now), CLEANUP, "{}", now).await?;
     Ok(())
 }
 
@@ -19,10 +20,12 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
     let jobs = db::jobs::claim_due(&state.db, &state.instance, w.batch_size, w.lease_secs, db::now()).await?;
     let n = jobs.len();
     for job in jobs {
-        let result = match job.kind {
-            Some(JobKind::Cleanup) => cleanup(state).await,
-            Some(JobKind::Reveal) => reveal(state, &job.payload).await,
-            None => Err(anyhow::anyhow!("unknown job kind")),
+        let result = if job.kind == CLEANUP {
+            cleanup(state).await
+        } else if let Some(registered) = registry::job(state.gatherings, &job.kind) {
+            (registered.run)(state, &job.payload).await
+        } else {
+            Err(anyhow::anyhow!("no gathering handles job kind {}", job.kind))
         };
         let now = db::now();
         match result {
@@ -48,16 +51,6 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
     Ok(n)
 }
 
-#[derive(serde::Deserialize)]
-struct RevealPayload {
-    exchange_id: i64,
-}
-
-async fn reveal(state: &AppState, payload: &str) -> anyhow::Result<()> {
-    let p: RevealPayload = serde_json::from_str(payload)?;
-    crate::server::santa::reveal(state, p.exchange_id).await
-}
-
 /// Deletes what has expired and schedules the next cleanup.
 async fn cleanup(state: &AppState) -> anyhow::Result<()> {
     let now = db::now();
@@ -67,8 +60,7 @@ async fn cleanup(state: &AppState) -> anyhow::Result<()> {
     let limits = db::rate_limits::delete_old(pool, now).await?;
     let mails = db::outbox::prune_sent(pool, now).await?;
     let next = now + CLEANUP_EVERY_SECS;
-    db::jobs::schedule(pool, &cleanup_key(next), JobKind::Cleanup, "{}", next - next.rem_euclid(CLEANUP_EVERY_SECS))
-        .await?;
+    db::jobs::schedule(pool, &cleanup_key(next), CLEANUP, "{}", next - next.rem_euclid(CLEANUP_EVERY_SECS)).await?;
     tracing::info!(sessions, links, limits, mails, "cleanup done");
     Ok(())
 }

@@ -1,49 +1,78 @@
-//! Renders outbox messages into emails (plain text and HTML), at send time.
+//! The one layout every mail uses (askama templates, HTML escaped by default), and the
+//! core's own mails: accounts. A gathering fills `MailParts` for its own kinds (see
+//! `server::registry::MailKind`) and calls `compose`.
 use super::OutgoingEmail;
-use crate::domain::outbox::OutboxMessage;
-use html_escape::encode_text;
+use crate::domain::outbox::AccountMail;
+use askama::Template;
 
-/// Who a message is for, as needed by the templates.
-pub struct Recipient<'a> {
-    pub email: &'a str,
-    /// Empty for someone without an account yet.
-    pub display_name: &'a str,
-    /// The exchange the mail is about (empty for account mail).
-    pub exchange_name: &'a str,
+/// What a mail says: a subject, a paragraph, one button (a deep link) and a closing line.
+pub struct MailParts {
+    pub subject: String,
+    pub intro: String,
+    pub button: &'static str,
+    pub url: String,
+    pub outro: &'static str,
 }
 
-struct Parts {
-    subject: String,
-    intro: String,
-    button: &'static str,
-    url: String,
-    outro: &'static str,
+#[derive(Template)]
+#[template(
+    ext = "txt",
+    source = "{{ greeting }},\n\n{{ p.intro }}\n\n{{ p.button }}: {{ p.url }}\n\n{{ p.outro }}\n\n-- Hearth\n"
+)]
+struct TextMail<'a> {
+    greeting: &'a str,
+    p: &'a MailParts,
 }
 
-pub fn render(msg: &OutboxMessage, to: &Recipient<'_>, base_url: &str, idempotency_key: &str) -> OutgoingEmail {
-    let p = match msg {
-        OutboxMessage::VerifyEmail { token, .. } => Parts {
+#[derive(Template)]
+#[template(
+    ext = "html",
+    source = r#"<!DOCTYPE html><html><body style="font-family:sans-serif;line-height:1.5;color:#222"><p>{{ greeting }},</p><p>{{ p.intro }}</p><p><a href="{{ p.url }}" style="display:inline-block;padding:12px 20px;background:#b3261e;color:#fff;border-radius:8px;text-decoration:none">{{ p.button }}</a></p><p style="font-size:14px;color:#555">Or open this address: <a href="{{ p.url }}">{{ p.url }}</a></p><p style="font-size:14px;color:#555">{{ p.outro }}</p><p>&mdash; Hearth</p></body></html>"#
+)]
+struct HtmlMail<'a> {
+    greeting: &'a str,
+    p: &'a MailParts,
+}
+
+/// The email for `to` (greeted by `display_name`, or "Hello" when it is empty).
+pub fn compose(p: MailParts, to: &str, display_name: &str, idempotency_key: &str) -> anyhow::Result<OutgoingEmail> {
+    let greeting = if display_name.is_empty() { "Hello".to_string() } else { format!("Hi {display_name}") };
+    let text = TextMail { greeting: &greeting, p: &p }.render()?;
+    let html = HtmlMail { greeting: &greeting, p: &p }.render()?;
+    Ok(OutgoingEmail {
+        to: to.to_string(),
+        subject: p.subject,
+        text,
+        html,
+        idempotency_key: idempotency_key.to_string(),
+    })
+}
+
+/// What an account mail says.
+pub fn account_parts(msg: &AccountMail, base_url: &str) -> MailParts {
+    match msg {
+        AccountMail::VerifyEmail { token, .. } => MailParts {
             subject: "Confirm your email for Hearth".into(),
             intro: "Welcome to Hearth! Please confirm your email address to finish signing up.".into(),
             button: "Confirm my email",
             url: format!("{base_url}/l/{token}"),
             outro: "The link works once and expires in 48 hours. If you did not sign up for Hearth, you can ignore this email.",
         },
-        OutboxMessage::SignInLink { token, .. } => Parts {
+        AccountMail::SignInLink { token, .. } => MailParts {
             subject: "Your Hearth sign-in link".into(),
             intro: "Here is the link you asked for to sign in to Hearth.".into(),
             button: "Sign in to Hearth",
             url: format!("{base_url}/l/{token}"),
             outro: "The link works once and expires in 30 minutes. If you did not ask for it, you can ignore this email.",
         },
-        OutboxMessage::PasswordReset { token, .. } => Parts {
+        AccountMail::PasswordReset { token, .. } => MailParts {
             subject: "Reset your Hearth password".into(),
             intro: "Someone (hopefully you) asked to reset your Hearth password.".into(),
             button: "Choose a new password",
             url: format!("{base_url}/reset/{token}"),
             outro: "The link works once and expires in an hour. If you did not ask for it, your password stays as it is.",
         },
-        OutboxMessage::SignUpAttempt { .. } => Parts {
+        AccountMail::SignUpAttempt { .. } => MailParts {
             subject: "Someone tried to sign up with your address".into(),
             intro: "Someone tried to create a Hearth account with this email address, which already has one. \
                     Nothing was changed. If it was you: log in, or reset your password if you forgot it."
@@ -52,81 +81,6 @@ pub fn render(msg: &OutboxMessage, to: &Recipient<'_>, base_url: &str, idempoten
             url: format!("{base_url}/login"),
             outro: "If it wasn't you, you can ignore this email: nobody can use your account without your password or your mailbox.",
         },
-        OutboxMessage::SantaInvite { token, reminder, .. } => Parts {
-            subject: format!(
-                "{}You are invited to the Secret Santa \"{}\"",
-                if *reminder != 0 { "Reminder: " } else { "" },
-                to.exchange_name
-            ),
-            intro: format!(
-                "You are invited to the Secret Santa exchange \"{}\" on Hearth. Open the invitation to join or decline.",
-                to.exchange_name
-            ),
-            button: "See the invitation",
-            url: format!("{base_url}/l/{token}"),
-            outro: "Once you're in, you're in: after you join you can't leave, and the names will be drawn soon.",
-        },
-        OutboxMessage::SantaInviteNewcomer { email, exchange_id, reminder } => {
-            let email: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
-            Parts {
-                subject: format!(
-                    "{}You are invited to the Secret Santa \"{}\"",
-                    if *reminder != 0 { "Reminder: " } else { "" },
-                    to.exchange_name
-                ),
-                intro: format!(
-                    "You are invited to the Secret Santa exchange \"{}\" on Hearth. Create your account with this address and you are in.",
-                    to.exchange_name
-                ),
-                button: "Join the exchange",
-                url: format!("{base_url}/signup?email={email}&next=/santa/{exchange_id}"),
-                outro: "Hearth is a small app for gatherings of friends and colleagues. If you don't know the sender, ignore this email.",
-            }
-        }
-        OutboxMessage::GiftingToDo { token, .. } => Parts {
-            subject: "You have gifting to do".into(),
-            intro: format!(
-                "The names have been drawn in \"{}\". Find out who you are giving to, pick an emoji gift and write them a message before the reveal.",
-                to.exchange_name
-            ),
-            button: "See who you drew",
-            url: format!("{base_url}/l/{token}"),
-            outro: "Keep it secret! You can change your gift until the reveal.",
-        },
-        OutboxMessage::PresentReady { token, .. } => Parts {
-            subject: "Time to open your present".into(),
-            intro: format!("The presents of \"{}\" are revealed. Yours is waiting.", to.exchange_name),
-            button: "Open my present",
-            url: format!("{base_url}/l/{token}"),
-            outro: "Then see who made the wall of shame.",
-        },
-    };
-    let greeting = if to.display_name.is_empty() { "Hello".to_string() } else { format!("Hi {}", to.display_name) };
-    let text = format!(
-        "{greeting},\n\n{intro}\n\n{button}: {url}\n\n{outro}\n\n-- Hearth\n",
-        intro = p.intro,
-        button = p.button,
-        url = p.url,
-        outro = p.outro
-    );
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5;color:#222\">\
-         <p>{greeting},</p><p>{intro}</p>\
-         <p><a href=\"{url}\" style=\"display:inline-block;padding:12px 20px;background:#b3261e;color:#fff;border-radius:8px;text-decoration:none\">{button}</a></p>\
-         <p style=\"font-size:14px;color:#555\">Or open this address: <a href=\"{url}\">{url}</a></p>\
-         <p style=\"font-size:14px;color:#555\">{outro}</p><p>&mdash; Hearth</p></body></html>",
-        greeting = encode_text(&greeting),
-        intro = encode_text(&p.intro),
-        url = html_escape::encode_double_quoted_attribute(&p.url),
-        button = p.button,
-        outro = p.outro
-    );
-    OutgoingEmail {
-        to: to.email.to_string(),
-        subject: p.subject,
-        text,
-        html,
-        idempotency_key: idempotency_key.to_string(),
     }
 }
 
@@ -136,14 +90,28 @@ mod tests {
 
     #[test]
     fn every_mail_links_to_its_page_in_both_parts_and_escapes_names() {
-        let to = Recipient { email: "ann@example.com", display_name: "<Ann>", exchange_name: "" };
-        let m =
-            render(&OutboxMessage::PasswordReset { user_id: 1, token: "tok".into() }, &to, "https://h.example", "k");
+        let reset = AccountMail::PasswordReset { user_id: 1, token: "tok".into() };
+        let m = compose(account_parts(&reset, "https://h.example"), "ann@example.com", "<Ann>", "k").unwrap();
         assert!(m.text.contains("https://h.example/reset/tok"));
         assert!(m.html.contains("https://h.example/reset/tok"));
-        assert!(m.html.contains("&lt;Ann&gt;"));
+        assert!(m.text.contains("Hi <Ann>"), "the text part is not HTML");
+        assert!(m.html.contains("&#60;Ann&#62;") || m.html.contains("&lt;Ann&gt;"), "{}", m.html);
         assert!(!m.html.contains("<Ann>"));
-        let v = render(&OutboxMessage::VerifyEmail { user_id: 1, token: "t2".into() }, &to, "http://x", "k");
-        assert!(v.text.contains("http://x/l/t2"));
+        let verify = AccountMail::VerifyEmail { user_id: 1, token: "t2".into() };
+        let v = compose(account_parts(&verify, "http://x"), "ann@example.com", "", "k").unwrap();
+        assert!(v.text.starts_with("Hello,") && v.text.contains("http://x/l/t2"));
+    }
+
+    #[test]
+    fn a_url_with_a_query_stays_one_attribute() {
+        let p = MailParts {
+            subject: "s".into(),
+            intro: "i".into(),
+            button: "b",
+            url: "https://h.example/signup?email=a%40b.c&next=/santa/1\" onclick=\"x".into(),
+            outro: "o",
+        };
+        let m = compose(p, "a@b.c", "", "k").unwrap();
+        assert!(!m.html.contains("\" onclick"), "{}", m.html);
     }
 }

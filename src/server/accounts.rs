@@ -1,13 +1,14 @@
 //! Account services: sign-up, login, emailed links, password reset, sessions.
 //! Every write and the mail it causes commit in one transaction (the outbox).
 use super::crypto::{self, token_hash};
+use super::registry::{Topic, VerifiedAddress};
 use super::state::AppState;
 use crate::api::error::AppError;
 use crate::db::{self, links::NewLink, links::PendingCredentials, users::NewUser, users::User, DbError};
 use crate::domain::account::{DisplayName, NewPassword};
 use crate::domain::email::EmailAddress;
 use crate::domain::links::{next_or_home, LinkPurpose, LinkState};
-use crate::domain::outbox::OutboxMessage;
+use crate::domain::outbox::AccountMail;
 use crate::domain::time::parse_time_zone;
 
 const LOGIN_WINDOW_SECS: i64 = 15 * 60;
@@ -105,9 +106,9 @@ async fn issue_link(
 ) -> Result<(), AppError> {
     let token = new_link_with(tx, user_id, purpose, target, purpose.lifetime_secs(), trail).await?;
     let msg = match purpose {
-        LinkPurpose::VerifyEmail => OutboxMessage::VerifyEmail { user_id, token },
-        LinkPurpose::SignIn => OutboxMessage::SignInLink { user_id, token },
-        LinkPurpose::ResetPassword => OutboxMessage::PasswordReset { user_id, token },
+        LinkPurpose::VerifyEmail => AccountMail::VerifyEmail { user_id, token },
+        LinkPurpose::SignIn => AccountMail::SignInLink { user_id, token },
+        LinkPurpose::ResetPassword => AccountMail::PasswordReset { user_id, token },
     };
     db::outbox::enqueue(&mut **tx, email, &msg, db::now()).await?;
     Ok(())
@@ -157,7 +158,7 @@ pub async fn sign_up(state: &AppState, input: SignUp, ip: &str, signup_nonce: &s
             tracing::info!(user_id, "account created");
         }
         Some(user) if user.verified => {
-            let msg = OutboxMessage::SignUpAttempt { user_id: user.id, attempt: crypto::new_token()[..16].to_string() };
+            let msg = AccountMail::SignUpAttempt { user_id: user.id, attempt: crypto::new_token()[..16].to_string() };
             db::outbox::enqueue(&mut *tx, &user.email, &msg, now).await?;
             tracing::info!(user_id = user.id, "sign-up attempted with a verified address");
         }
@@ -401,9 +402,9 @@ pub async fn continue_link(
         }
         db::links::void_for_user(&mut *tx, user_id, now).await?;
     }
-    let joined = address_proven(&mut tx, user_id, now).await?;
+    let changed = address_proven(state, &mut tx, user_id, now).await?;
     tx.commit().await?;
-    notify_joined(state, joined);
+    notify_changed(state, changed);
     Ok((user_id, next_or_home(Some(&target))))
 }
 
@@ -433,22 +434,22 @@ pub async fn reset_password(state: &AppState, token: &str, password: &str, ip: &
     };
     db::users::set_password_hash(&mut *tx, user_id, &new_hash).await?;
     db::sessions::delete_for_user(&mut *tx, user_id).await?;
-    let joined = address_proven(&mut tx, user_id, now).await?;
+    let changed = address_proven(state, &mut tx, user_id, now).await?;
     if let Some(user) = db::users::by_id(&mut *tx, user_id).await? {
         db::rate_limits::clear_login_failures(&mut *tx, &user.email).await?;
     }
     tx.commit().await?;
-    notify_joined(state, joined);
+    notify_changed(state, changed);
     Ok(user_id)
 }
 
 const RESETS_PER_LINK: i64 = 5;
 
 /// "This person now holds this verified address": the one place it is recorded, whatever
-/// proved it (a verification link, a sign-in link, a password reset). The first time, the
-/// invitations that waited for this address are accepted (a newcomer joins every
-/// gathering that invited them). Returns the exchanges joined.
-async fn address_proven(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<i64>, AppError> {
+/// proved it (a verification link, a sign-in link, a password reset). The first time, each
+/// gathering's "address verified" hook runs in this transaction (a newcomer joins every
+/// gathering that invited them). Returns the live topics that changed.
+async fn address_proven(state: &AppState, tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<Topic>, AppError> {
     if !db::users::mark_verified(&mut **tx, user_id, now).await? {
         return Ok(Vec::new());
     }
@@ -456,15 +457,16 @@ async fn address_proven(tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<i
     // caller starts the prover's session after this).
     db::sessions::delete_for_user(&mut **tx, user_id).await?;
     let Some(user) = db::users::by_id(&mut **tx, user_id).await? else { return Ok(Vec::new()) };
-    let joined = db::santa::accept_newcomer_invites(tx, &user.email, user_id, now).await?;
-    if !joined.is_empty() {
-        tracing::info!(user_id, exchanges = ?joined, "joined invited exchanges");
+    let who = VerifiedAddress { user_id, email: user.email, now };
+    let mut changed = Vec::new();
+    for hook in state.gatherings.iter().filter_map(|g| g.on_address_verified) {
+        changed.extend(hook(tx, &who).await?);
     }
-    Ok(joined)
+    Ok(changed)
 }
 
-fn notify_joined(state: &AppState, joined: Vec<i64>) {
-    for id in joined {
-        super::live::notify(state, id);
+fn notify_changed(state: &AppState, changed: Vec<Topic>) {
+    for topic in changed {
+        super::live::notify(state, topic);
     }
 }

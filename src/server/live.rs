@@ -1,10 +1,11 @@
-//! Live exchange pages: a member's open page hears "changed" (server-sent events) when
-//! someone joins, the draw happens or the presents open, and reloads its data. The event
-//! carries no content, only that the exchange changed. In-process only: with several
+//! Live topics: an open page hears "changed" (server-sent events) when the thing it shows
+//! changed, and reloads. Topics are (kind, id); a gathering registers its kinds and who
+//! may listen (`registry::LiveTopic`), asked again at every change, so a listener who lost
+//! access stops hearing. The event carries no content. In-process only: with several
 //! instances a page hears the changes made through its own instance.
 use super::context::user_from_headers;
+use super::registry::{self, Topic};
 use super::state::AppState;
-use crate::db;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -13,45 +14,51 @@ use futures::StreamExt;
 use std::convert::Infallible;
 use tokio_stream::wrappers::BroadcastStream;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ExchangeChanged(pub i64);
-
-/// Tells the open pages of an exchange that it changed.
-pub fn notify(state: &AppState, exchange_id: i64) {
-    let _ = state.live.send(ExchangeChanged(exchange_id));
+/// Tells the open pages of a topic that it changed.
+pub fn notify(state: &AppState, topic: Topic) {
+    let _ = state.live.send(topic);
 }
 
-/// `GET /api/live/exchange/{id}`: members only.
-pub async fn exchange_events(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+/// `GET /api/live/{kind}/{id}`: for those the topic's gathering lets listen.
+pub async fn events(
+    State(state): State<AppState>,
+    Path((kind, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(topic) = registry::live_topic(state.gatherings, &kind) else {
+        return (StatusCode::NOT_FOUND, "Not found.").into_response();
+    };
     let user = match user_from_headers(&state, &headers).await {
         Ok(Some(u)) => u,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    match db::santa::is_member(&state.db.pool, id, user.id).await {
+    match (topic.may_listen)(&state, id, user.id).await {
         Ok(true) => {}
         Ok(false) => return (StatusCode::NOT_FOUND, "Not found.").into_response(),
         Err(e) => {
-            tracing::error!(error = ?e, "live stream membership check");
+            tracing::error!(error = ?e, kind, "live stream access check");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
-    let pool = state.db.pool.clone();
     let user_id = user.id;
+    let listening = state.clone();
     let stream = BroadcastStream::new(state.live.subscribe())
-        .filter_map(move |msg| async move {
-            match msg {
-                Ok(ExchangeChanged(e)) if e != id => None,
-                // A lagging listener may have missed its event: tell it to reload anyway.
-                _ => Some(()),
+        .filter_map(move |msg| {
+            let kind = kind.clone();
+            async move {
+                match msg {
+                    Ok(t) if t.kind != kind || t.id != id => None,
+                    // A lagging listener may have missed its event: tell it to reload anyway.
+                    _ => Some(()),
+                }
             }
         })
-        // Membership is checked again at every change: a removed member's stream ends.
         .then(move |()| {
-            let pool = pool.clone();
-            async move { db::santa::is_member(&pool, id, user_id).await.unwrap_or(false) }
+            let state = listening.clone();
+            async move { (topic.may_listen)(&state, id, user_id).await.unwrap_or(false) }
         })
-        .take_while(|still_member| std::future::ready(*still_member))
+        .take_while(|still_allowed| std::future::ready(*still_allowed))
         .map(|_| Ok::<_, Infallible>(Event::default().event("changed").data("1")))
         .take_until(state.shutdown.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()

@@ -6,7 +6,7 @@ pub mod context;
 pub mod crypto;
 pub mod live;
 pub mod metrics;
-pub mod santa;
+pub mod registry;
 pub mod security;
 pub mod startup;
 pub mod state;

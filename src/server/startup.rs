@@ -27,6 +27,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
+use super::registry::Gathering;
+use crate::domain::outbox::AccountMail;
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -34,9 +37,11 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects and migrates the database, binds the listener, builds the router.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Connects and migrates the database, binds the listener, builds the router, with what
+    /// `gatherings` register (`hearth::GATHERINGS`: the core names none of them).
+    pub async fn build(settings: Settings, gatherings: &'static [&'static Gathering]) -> anyhow::Result<Self> {
         settings.validate()?;
+        super::registry::check(gatherings, AccountMail::KINDS).map_err(anyhow::Error::msg)?;
         let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
         db.migrate().await?;
         let mailer = Mailer::from_settings(&settings.mail, &db)?;
@@ -69,6 +74,7 @@ impl Application {
             instance: instance.into(),
             assets: Arc::new(assets),
             live: tokio::sync::broadcast::channel(256).0,
+            gatherings,
             trusted_proxies: trusted_proxies.into(),
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
@@ -145,7 +151,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/sw.js", get(service_worker))
-        .route("/api/live/exchange/{id}", get(super::live::exchange_events))
+        .route("/api/live/{kind}/{id}", get(super::live::events))
         .leptos_routes_with_context(
             &state,
             routes,

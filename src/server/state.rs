@@ -23,8 +23,11 @@ pub struct AppState {
     /// The built shell assets and their version (names the service worker's cache).
     #[from_ref(skip)]
     pub assets: Arc<super::assets::Assets>,
-    /// Exchange pages listening for changes (in this process).
-    pub live: tokio::sync::broadcast::Sender<super::live::ExchangeChanged>,
+    /// Open pages listening for changes to their topic (in this process).
+    pub live: tokio::sync::broadcast::Sender<super::registry::Topic>,
+    /// What the gatherings registered (job kinds, live topics, mail kinds, hooks).
+    #[from_ref(skip)]
+    pub gatherings: &'static [&'static super::registry::Gathering],
     /// `server.trusted_proxies`, parsed.
     #[from_ref(skip)]
     pub trusted_proxies: Arc<[ipnet::IpNet]>,

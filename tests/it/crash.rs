@@ -4,7 +4,7 @@
 //! idempotency key), so a receiver can recognise it.
 use crate::helpers::{connect, eventually, header, sqlite_db, SmtpServer};
 use hearth::db;
-use hearth::domain::outbox::OutboxMessage;
+use hearth::domain::outbox::AccountMail;
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -42,7 +42,7 @@ async fn after_kill_9_mid_batch_every_mail_is_delivered() {
     .await
     .unwrap();
     for i in 0..MAILS {
-        let msg = OutboxMessage::SignInLink { user_id: uid, token: format!("token-{i:04}-padding") };
+        let msg = AccountMail::SignInLink { user_id: uid, token: format!("token-{i:04}-padding") };
         db::outbox::enqueue(&d.pool, "ann@example.com", &msg, db::now()).await.unwrap();
     }
 

@@ -1,9 +1,9 @@
 //! Database tests, each run on SQLite and on Postgres.
 use crate::helpers::{all_dbs, connect};
 use hearth::db::{self, links::NewLink, users::NewUser, DbError};
-use hearth::domain::jobs::JobKind;
+use hearth::domain::jobs::CLEANUP;
 use hearth::domain::links::{LinkPurpose, LinkState};
-use hearth::domain::outbox::{OutboxMessage, RetryDecision};
+use hearth::domain::outbox::{AccountMail, RetryDecision};
 
 async fn user(d: &db::Db, email: &str) -> i64 {
     let u = NewUser { email, display_name: "Ann", password_hash: "x", time_zone: "UTC" };
@@ -92,8 +92,8 @@ async fn an_expired_link_cannot_be_consumed() {
     }
 }
 
-fn msg(token: &str) -> OutboxMessage {
-    OutboxMessage::SignInLink { user_id: 1, token: token.into() }
+fn msg(token: &str) -> AccountMail {
+    AccountMail::SignInLink { user_id: 1, token: token.into() }
 }
 
 #[tokio::test]
@@ -162,9 +162,9 @@ async fn released_leases_make_messages_due_again_without_counting_the_attempt() 
 async fn a_timed_job_runs_once_when_two_workers_race_for_it() {
     for t in all_dbs().await {
         let d = connect(&t).await;
-        assert!(db::jobs::schedule(&d.pool, "cleanup:1", JobKind::Cleanup, "{}", 50).await.unwrap());
-        assert!(!db::jobs::schedule(&d.pool, "cleanup:1", JobKind::Cleanup, "{}", 50).await.unwrap());
-        db::jobs::schedule(&d.pool, "cleanup:2", JobKind::Cleanup, "{}", 500).await.unwrap();
+        assert!(db::jobs::schedule(&d.pool, "cleanup:1", CLEANUP, "{}", 50).await.unwrap());
+        assert!(!db::jobs::schedule(&d.pool, "cleanup:1", CLEANUP, "{}", 50).await.unwrap());
+        db::jobs::schedule(&d.pool, "cleanup:2", CLEANUP, "{}", 500).await.unwrap();
         let (a, b) =
             tokio::join!(db::jobs::claim_due(&d, "w1", 10, 60, 100), db::jobs::claim_due(&d, "w2", 10, 60, 100));
         let (mut a, mut b) = (a.unwrap(), b.unwrap());
@@ -174,7 +174,7 @@ async fn a_timed_job_runs_once_when_two_workers_race_for_it() {
             (None, Some(j)) => (j, "w2"),
             other => panic!("claimed twice: {other:?}"),
         };
-        assert_eq!(job.kind, Some(JobKind::Cleanup));
+        assert_eq!(job.kind, CLEANUP);
         assert_eq!(db::jobs::lag_secs(&d.pool, 100).await.unwrap(), 50);
         db::jobs::mark_done(&d.pool, job.id, w, 101).await.unwrap();
         assert!(db::jobs::is_done(&d.pool, "cleanup:1").await.unwrap(), "{}", t.name);

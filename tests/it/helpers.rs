@@ -145,7 +145,7 @@ impl TestApp {
 pub async fn spawn_app_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = settings_for(&db);
     tweak(&mut settings);
-    let app = Application::build(settings).await.unwrap();
+    let app = Application::build(settings, hearth::GATHERINGS).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

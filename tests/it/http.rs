@@ -493,7 +493,7 @@ async fn a_job_whose_time_passed_while_the_server_was_down_runs_at_the_next_star
         .await
         .unwrap();
         db::sessions::insert(&d.pool, "expired-session", uid, 1, 2).await.unwrap();
-        db::jobs::schedule(&d.pool, "cleanup:missed", hearth::domain::jobs::JobKind::Cleanup, "{}", db::now() - 3600)
+        db::jobs::schedule(&d.pool, "cleanup:missed", hearth::domain::jobs::CLEANUP, "{}", db::now() - 3600)
             .await
             .unwrap();
         d.pool.close().await;
@@ -613,7 +613,7 @@ async fn the_dev_mailbox_answers_only_loopback_clients_in_dev_mode() {
 async fn the_server_refuses_to_start_with_the_dev_mailbox_on_the_network() {
     let mut s = settings_for(&sqlite_db());
     s.server.addr = "0.0.0.0:0".into();
-    let err = hearth::server::startup::Application::build(s).await.err().expect("refused");
+    let err = hearth::server::startup::Application::build(s, hearth::GATHERINGS).await.err().expect("refused");
     assert!(err.to_string().contains("dev_mode"), "{err}");
 }
 

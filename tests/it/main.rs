@@ -2,6 +2,7 @@
 //! server on a random port, a real SMTP server on loopback, and the kill -9 crash test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod architecture;
 mod crash;
 mod db;
 mod helpers;

@@ -445,7 +445,7 @@ async fn the_reveal_runs_once_with_two_workers_racing_and_brings_gifts_coal_and_
         make_reveal_due(&app, id).await;
         let (a, b) = tokio::join!(hearth::jobs::timed::run_due(&app.state), hearth::jobs::timed::run_due(&app.state));
         assert_eq!(a.unwrap() + b.unwrap(), 1, "the reveal job ran once");
-        hearth::server::santa::reveal(&app.state, id).await.unwrap(); // a late duplicate does nothing
+        hearth::santa::service::reveal(&app.state, id).await.unwrap(); // a late duplicate does nothing
         let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE $1")
             .bind(format!("%|present:{id}"))
             .fetch_one(&app.state.db.pool)
@@ -708,7 +708,7 @@ async fn an_unverified_account_is_never_matched_by_an_invitation() {
         let m = mails_to(&app.state, "victim@example.com").await;
         assert!(m[0].text_body.contains("/signup?email=victim%40example.com"), "{}", m[0].text_body);
         let squatter_id = db::users::by_email(&app.state.db.pool, "victim@example.com").await.unwrap().unwrap().id;
-        assert!(!db::santa::is_member(&app.state.db.pool, id, squatter_id).await.unwrap());
+        assert!(!hearth::santa::store::is_member(&app.state.db.pool, id, squatter_id).await.unwrap());
         let (_, view) = json(app.call(&ann.client, "get_exchange", &[("id", &id.to_string())]).await).await;
         assert_eq!(view["members"].as_array().unwrap().len(), 1);
         app.shutdown().await;
@@ -764,7 +764,7 @@ async fn joins_racing_the_draw_never_leave_a_member_outside_it() {
                 .unwrap();
             let pairs = drawn_pairs(&app, id).await;
             assert_eq!(pairs.len() as i64, members, "round {round}: every member is in the draw");
-            let dee_member = db::santa::is_member(&app.state.db.pool, id, dee.id).await.unwrap();
+            let dee_member = hearth::santa::store::is_member(&app.state.db.pool, id, dee.id).await.unwrap();
             assert_eq!(dee_member, join_status == StatusCode::OK, "round {round}: {join_status}");
             if dee_member {
                 joined_in_time += 1;

@@ -75,7 +75,7 @@ async fn two_workers_and_a_slow_smtp_server_never_send_a_mail_twice() {
     .await;
     let now = db::now();
     for i in 0..8 {
-        let msg = hearth::domain::outbox::OutboxMessage::SantaInviteNewcomer {
+        let msg = hearth::santa::mails::SantaMail::SantaInviteNewcomer {
             email: format!("p{i}@example.com"),
             exchange_id: 1,
             reminder: 0,
@@ -90,7 +90,7 @@ async fn two_workers_and_a_slow_smtp_server_never_send_a_mail_twice() {
     )
     .await
     .unwrap();
-    db::santa::create(&app.state.db.pool, uid, "Slow", "", "", "s".repeat(22).as_str(), now).await.unwrap();
+    hearth::santa::store::create(&app.state.db.pool, uid, "Slow", "", "", "s".repeat(22).as_str(), now).await.unwrap();
 
     let mut second = app.state.clone();
     second.instance = "second-worker".into();

@@ -3,6 +3,27 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// A gathering's entry in the navigation and on the home page (each gathering names its
+/// own; `app.rs` lists them).
+#[derive(Clone, Copy, Debug)]
+pub struct Section {
+    pub href: &'static str,
+    pub icon: &'static str,
+    /// Short, for the navigation bar.
+    pub label: &'static str,
+    /// For the home page tile.
+    pub title: &'static str,
+    pub blurb: &'static str,
+}
+
+/// The gatherings' sections, provided by `App` to the shell and the home page.
+#[derive(Clone, Copy, Debug)]
+pub struct Sections(pub &'static [Section]);
+
+pub fn sections() -> &'static [Section] {
+    use_context::<Sections>().map(|s| s.0).unwrap_or(&[])
+}
+
 #[component]
 pub fn AppShell(children: Children) -> impl IntoView {
     view! {
@@ -22,8 +43,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
 
 #[component]
 fn MainNav() -> impl IntoView {
-    let items =
-        [("/santa", "🎁", "Santa"), ("/events", "📅", "Events"), ("/lunches", "🥪", "Lunches"), ("/me", "👤", "Me")];
+    let items = sections().iter().map(|s| (s.href, s.icon, s.label)).chain([("/me", "👤", "Me")]);
     view! {
         <nav class="mainnav" aria-label="Main">
             <ul>

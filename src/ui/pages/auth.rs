@@ -28,7 +28,7 @@ pub fn SignUpPage() -> impl IntoView {
         <Title text="Sign up · Hearth" />
         <section class="card narrow">
             <h1>"Join Hearth"</h1>
-            <p class="lead">"One account for Secret Santa, events and lunches."</p>
+            <p class="lead">"One account for every gathering: exchanges, events and lunches."</p>
             <ActionForm action=action>
                 <FormError error />
                 <Field label="Email" name="email" kind="email" autocomplete="email" value=email error />

@@ -1,5 +1,6 @@
 //! The home page: what Hearth is, and where to go.
 use crate::api::auth::whoami;
+use crate::ui::components::layout::sections;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -9,7 +10,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <section class="hero">
             <h1>"Small gatherings, warmly kept"</h1>
-            <p class="lead">"Secret Santa exchanges, virtual events with RSVPs and lunch matching, in one place."</p>
+            <p class="lead">"Small groups, one place: draw names, meet online, share a lunch."</p>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || {
                     me.get()
@@ -29,27 +30,18 @@ pub fn HomePage() -> impl IntoView {
             </Suspense>
         </section>
         <ul class="tiles">
-            <li>
-                <A href="/santa">
-                    <span class="icon" aria-hidden="true">"🎁"</span>
-                    <strong>"Secret Santa"</strong>
-                    <span>"Draw names, give an emoji gift, open it at the reveal."</span>
-                </A>
-            </li>
-            <li>
-                <A href="/events">
-                    <span class="icon" aria-hidden="true">"📅"</span>
-                    <strong>"Events"</strong>
-                    <span>"Virtual events with invitations and RSVPs."</span>
-                </A>
-            </li>
-            <li>
-                <A href="/lunches">
-                    <span class="icon" aria-hidden="true">"🥪"</span>
-                    <strong>"Lunches"</strong>
-                    <span>"Meet new people over lunch."</span>
-                </A>
-            </li>
+            {sections()
+                .iter()
+                .map(|s| view! {
+                    <li>
+                        <A href=s.href>
+                            <span class="icon" aria-hidden="true">{s.icon}</span>
+                            <strong>{s.title}</strong>
+                            <span>{s.blurb}</span>
+                        </A>
+                    </li>
+                })
+                .collect_view()}
         </ul>
     }
 }

@@ -6,7 +6,6 @@ mod gatherings;
 mod home;
 mod link;
 mod not_found;
-mod santa;
 
 pub use account::MePage;
 pub use auth::{CheckInboxPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage};
@@ -15,4 +14,3 @@ pub use gatherings::{EventsPage, LunchesPage};
 pub use home::HomePage;
 pub use link::LinkPage;
 pub use not_found::NotFoundPage;
-pub use santa::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};

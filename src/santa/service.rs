@@ -1,16 +1,17 @@
 //! Secret Santa services. Authorization lives here: members see their exchange, only the
 //! creator manages it, and before the reveal a giver learns only their own recipient.
-use super::accounts::new_link;
-use super::state::AppState;
+use super::jobs::{reveal_key, REVEAL};
+use super::mails::SantaMail;
+use super::store::{self, Exchange};
+use super::types::*;
 use crate::api::error::AppError;
-use crate::api::santa::*;
-use crate::db::{self, santa::Exchange, users::User};
-use crate::domain::exchange::{self, check_reveal_at, parse_address_list, parse_gift_emoji, plain_text, ExchangeState};
-use crate::domain::jobs::{reveal_key, JobKind};
+use crate::db::{self, users::User};
 use crate::domain::links::LinkPurpose;
-use crate::domain::outbox::OutboxMessage;
-use crate::domain::santa::{self as draw_rules, DrawError, Rules};
 use crate::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use crate::santa::domain::{self, check_reveal_at, parse_address_list, parse_gift_emoji, plain_text, ExchangeState};
+use crate::santa::draw::{self as draw_rules, DrawError, Rules};
+use crate::server::accounts::new_link;
+use crate::server::state::AppState;
 use chrono_tz::Tz;
 use rand::SeedableRng;
 
@@ -28,14 +29,14 @@ const DRAWN_ALREADY: &str = "The names have already been drawn: the members can'
 /// Counts `n` mails a member causes to people who are not (yet) in their exchange.
 async fn limit_mails_to_others(state: &AppState, user: &User, n: usize) -> Result<(), AppError> {
     let bucket = format!("mail-others:{}", user.id);
-    super::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
+    crate::server::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
 }
 
 /// Begins a write transaction in which the exchange is still gathering (see
-/// `db::santa::lock_gathering`): membership and exclusions change only inside one.
+/// `store::lock_gathering`): membership and exclusions change only inside one.
 async fn begin_gathering(state: &AppState, id: i64) -> Result<db::Tx, AppError> {
     let mut tx = state.db.begin_write().await?;
-    if !db::santa::lock_gathering(&mut tx, id).await? {
+    if !store::lock_gathering(&mut tx, id).await? {
         return Err(AppError::Conflict(DRAWN_ALREADY.into()));
     }
     Ok(tx)
@@ -53,7 +54,7 @@ async fn mail_invitation(
     let target = format!("/santa/{exchange_id}");
     match db::users::verified_by_email(&mut **tx, email).await? {
         Some(invitee) => {
-            mail_with_link(tx, [invitee.id], &target, now, |user_id, token| OutboxMessage::SantaInvite {
+            mail_with_link(tx, [invitee.id], &target, now, |user_id, token| SantaMail::SantaInvite {
                 user_id,
                 exchange_id,
                 token,
@@ -62,7 +63,7 @@ async fn mail_invitation(
             .await
         }
         None => {
-            let msg = OutboxMessage::SantaInviteNewcomer { email: email.to_string(), exchange_id, reminder };
+            let msg = SantaMail::SantaInviteNewcomer { email: email.to_string(), exchange_id, reminder };
             db::outbox::enqueue(&mut **tx, email, &msg, now).await?;
             Ok(())
         }
@@ -79,8 +80,8 @@ fn invalid(field: &str, e: impl ToString) -> AppError {
 
 /// The exchange, if the user is a member (else `NotFound`: non-members learn nothing).
 async fn member_exchange(state: &AppState, user: &User, id: i64) -> Result<Exchange, AppError> {
-    let ex = db::santa::get(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
-    if !db::santa::is_member(&state.db.pool, id, user.id).await? {
+    let ex = store::get(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
+    if !store::is_member(&state.db.pool, id, user.id).await? {
         return Err(AppError::NotFound);
     }
     Ok(ex)
@@ -101,7 +102,7 @@ async fn mail_with_link(
     user_ids: impl IntoIterator<Item = i64>,
     target: &str,
     now: i64,
-    message: impl Fn(i64, String) -> OutboxMessage,
+    message: impl Fn(i64, String) -> SantaMail,
 ) -> Result<(), AppError> {
     for uid in user_ids {
         let Some(u) = db::users::by_id(&mut **tx, uid).await? else { continue };
@@ -119,7 +120,7 @@ fn must_be_gathering(ex: &Exchange) -> Result<(), AppError> {
 }
 
 pub async fn my_exchanges(state: &AppState, user: &User) -> Result<Vec<ExchangeSummary>, AppError> {
-    Ok(db::santa::of_member(&state.db.pool, user.id)
+    Ok(store::of_member(&state.db.pool, user.id)
         .await?
         .into_iter()
         .map(|e| ExchangeSummary { id: e.id, name: e.name, state: e.state })
@@ -127,18 +128,18 @@ pub async fn my_exchanges(state: &AppState, user: &User) -> Result<Vec<ExchangeS
 }
 
 pub async fn create(state: &AppState, user: &User, name: &str, note: &str, description: &str) -> Result<i64, AppError> {
-    let name = plain_text(name, "The name", exchange::NAME_MAX, true, false).map_err(|e| invalid("name", e))?;
-    let note = plain_text(note, "The spending note", exchange::NOTE_MAX, false, false)
+    let name = plain_text(name, "The name", domain::NAME_MAX, true, false).map_err(|e| invalid("name", e))?;
+    let note = plain_text(note, "The spending note", domain::NOTE_MAX, false, false)
         .map_err(|e| invalid("spending_note", e))?;
-    let description = plain_text(description, "The description", exchange::DESCRIPTION_MAX, false, true)
+    let description = plain_text(description, "The description", domain::DESCRIPTION_MAX, false, true)
         .map_err(|e| invalid("description", e))?;
     let msg = "You have started too many exchanges today; try again tomorrow.";
-    super::accounts::limit(state, &format!("exchanges:{}", user.id), DAY, EXCHANGES_PER_DAY, msg).await?;
+    crate::server::accounts::limit(state, &format!("exchanges:{}", user.id), DAY, EXCHANGES_PER_DAY, msg).await?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let share = &super::crypto::new_share_token();
-    let id = db::santa::create(&mut *tx, user.id, &name, &note, &description, share, now).await?;
-    db::santa::add_member(&mut *tx, id, user.id, now).await?;
+    let share = &crate::server::crypto::new_share_token();
+    let id = store::create(&mut *tx, user.id, &name, &note, &description, share, now).await?;
+    store::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
     tracing::info!(exchange_id = id, "exchange created");
     Ok(id)
@@ -153,26 +154,26 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
         return Err(AppError::Conflict("You can start again once the presents of this exchange are open.".into()));
     }
     let now = db::now();
-    let name: String = format!("{} (again)", old.name).chars().take(exchange::NAME_MAX).collect();
+    let name: String = format!("{} (again)", old.name).chars().take(domain::NAME_MAX).collect();
     let pool = &state.db.pool;
     let others: Vec<i64> =
-        db::santa::members(pool, id).await?.into_iter().map(|(uid, _)| uid).filter(|&uid| uid != user.id).collect();
+        store::members(pool, id).await?.into_iter().map(|(uid, _)| uid).filter(|&uid| uid != user.id).collect();
     limit_mails_to_others(state, user, others.len()).await?;
     let mut tx = state.db.begin_write().await?;
-    let share = &super::crypto::new_share_token();
-    let new_id = db::santa::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
-    db::santa::add_member(&mut *tx, new_id, user.id, now).await?;
+    let share = &crate::server::crypto::new_share_token();
+    let new_id = store::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
+    store::add_member(&mut *tx, new_id, user.id, now).await?;
     for uid in others {
         let Some(u) = db::users::by_id(&mut *tx, uid).await? else { continue };
-        if db::santa::add_invite(&mut *tx, new_id, &u.email, user.id, now).await? {
+        if store::add_invite(&mut *tx, new_id, &u.email, user.id, now).await? {
             mail_invitation(&mut tx, new_id, &u.email, 0, now).await?;
         }
     }
-    for (g, r) in db::santa::exclusions(&mut *tx, id).await? {
-        db::santa::add_exclusion(&mut *tx, new_id, g, r).await?;
+    for (g, r) in store::exclusions(&mut *tx, id).await? {
+        store::add_exclusion(&mut *tx, new_id, g, r).await?;
     }
-    for (g, r) in db::santa::pairs_after_reveal(&mut *tx, id).await? {
-        db::santa::add_hidden_exclusion(&mut *tx, new_id, g, r).await?;
+    for (g, r) in store::pairs_after_reveal(&mut *tx, id).await? {
+        store::add_hidden_exclusion(&mut *tx, new_id, g, r).await?;
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
@@ -182,15 +183,15 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
 pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView, AppError> {
     let ex = member_exchange(state, user, id).await?;
     let pool = &state.db.pool;
-    let members = db::santa::members(pool, id).await?;
+    let members = store::members(pool, id).await?;
     let name_of = |uid: i64| {
         members.iter().find(|(m, _)| *m == uid).map(|(_, n)| n.clone()).unwrap_or_else(|| "a former member".into())
     };
     let is_creator = ex.creator_id == user.id;
     let now = db::now();
     let (invites, exclusions) = if is_creator {
-        let ex_pairs = db::santa::exclusions(pool, id).await?;
-        let invites = db::santa::open_invites(pool, id).await?;
+        let ex_pairs = store::exclusions(pool, id).await?;
+        let invites = store::open_invites(pool, id).await?;
         (
             invites
                 .into_iter()
@@ -205,10 +206,10 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
     } else {
         (Vec::new(), Vec::new())
     };
-    let my_recipient = db::santa::recipient_of(pool, id, user.id).await?.map(|(_, n)| n);
+    let my_recipient = store::recipient_of(pool, id, user.id).await?.map(|(_, n)| n);
     // The page's one resource carries the member's own Santa card too.
     let my_santa = chat_of(state, user, &ex).await?;
-    let my_gift_chosen = db::santa::gift_of(pool, id, user.id).await?.is_some();
+    let my_gift_chosen = store::gift_of(pool, id, user.id).await?.is_some();
     Ok(ExchangeView {
         id,
         creator_id: ex.creator_id,
@@ -251,10 +252,10 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     let mut tx = begin_gathering(state, id).await?;
     for email in list.valid {
         let already_member = match db::users::verified_by_email(&mut *tx, email.as_str()).await? {
-            Some(u) => db::santa::is_member(&mut *tx, id, u.id).await?,
+            Some(u) => store::is_member(&mut *tx, id, u.id).await?,
             None => false,
         };
-        if !already_member && db::santa::add_invite(&mut *tx, id, email.as_str(), user.id, now).await? {
+        if !already_member && store::add_invite(&mut *tx, id, email.as_str(), user.id, now).await? {
             mail_invitation(&mut tx, id, email.as_str(), 0, now).await?;
             report.invited.push(email.to_string());
         } else {
@@ -263,7 +264,7 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
-    super::live::notify(state, id);
+    crate::server::live::notify(state, super::topic(id));
     Ok(report)
 }
 
@@ -275,7 +276,7 @@ pub async fn remind(state: &AppState, user: &User, id: i64, email: &str) -> Resu
     limit_mails_to_others(state, user, 1).await?;
     let now = db::now();
     let mut tx = begin_gathering(state, id).await?;
-    if !db::santa::mark_reminded(&mut *tx, id, email.as_str(), now, DAY).await? {
+    if !store::mark_reminded(&mut *tx, id, email.as_str(), now, DAY).await? {
         return Err(AppError::Conflict(
             "You can remind someone once a day, and only while their invitation is open.".into(),
         ));
@@ -289,10 +290,10 @@ pub async fn remind(state: &AppState, user: &User, id: i64, email: &str) -> Resu
 /// The invitation waiting for the viewer (their verified address), if any.
 pub async fn invitation(state: &AppState, user: &User, id: i64) -> Result<InvitationView, AppError> {
     let pool = &state.db.pool;
-    let ex = db::santa::get(pool, id).await?.ok_or(AppError::NotFound)?;
+    let ex = store::get(pool, id).await?.ok_or(AppError::NotFound)?;
     if !user.verified
         || ex.state != ExchangeState::Gathering
-        || !db::santa::has_pending_invite(pool, id, &user.email).await?
+        || !store::has_pending_invite(pool, id, &user.email).await?
     {
         return Err(AppError::NotFound);
     }
@@ -300,7 +301,7 @@ pub async fn invitation(state: &AppState, user: &User, id: i64) -> Result<Invita
 }
 
 async fn invitation_view(state: &AppState, ex: Exchange) -> Result<InvitationView, AppError> {
-    let members = db::santa::members(&state.db.pool, ex.id).await?;
+    let members = store::members(&state.db.pool, ex.id).await?;
     let creator_name = members.iter().find(|(m, _)| *m == ex.creator_id).map(|(_, n)| n.clone()).unwrap_or_default();
     Ok(InvitationView {
         id: ex.id,
@@ -317,7 +318,7 @@ pub async fn my_invitations(state: &AppState, user: &User) -> Result<Vec<Invitat
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for ex in db::santa::pending_invitations_for(&state.db.pool, &user.email).await? {
+    for ex in store::pending_invitations_for(&state.db.pool, &user.email).await? {
         out.push(invitation_view(state, ex).await?);
     }
     Ok(out)
@@ -330,31 +331,31 @@ pub async fn join(state: &AppState, user: &User, id: i64) -> Result<(), AppError
     }
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    if !db::santa::lock_gathering(&mut tx, id).await? {
-        let known = db::santa::get(&mut *tx, id).await?.is_some()
-            && db::santa::has_pending_invite(&mut *tx, id, &user.email).await?;
+    if !store::lock_gathering(&mut tx, id).await? {
+        let known =
+            store::get(&mut *tx, id).await?.is_some() && store::has_pending_invite(&mut *tx, id, &user.email).await?;
         return Err(if known {
             AppError::Conflict("The names have already been drawn: it's too late to join this one.".into())
         } else {
             AppError::NotFound
         });
     }
-    if !db::santa::answer_invite(&mut *tx, id, &user.email, db::santa::Answer::Join, now).await? {
+    if !store::answer_invite(&mut *tx, id, &user.email, store::Answer::Join, now).await? {
         return Err(AppError::NotFound);
     }
-    db::santa::add_member(&mut *tx, id, user.id, now).await?;
+    store::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
-    super::live::notify(state, id);
+    crate::server::live::notify(state, super::topic(id));
     tracing::info!(exchange_id = id, user_id = user.id, "joined an exchange");
     Ok(())
 }
 
 pub async fn decline(state: &AppState, user: &User, id: i64) -> Result<(), AppError> {
-    let declined = db::santa::answer_invite(&state.db.pool, id, &user.email, db::santa::Answer::Decline, db::now());
+    let declined = store::answer_invite(&state.db.pool, id, &user.email, store::Answer::Decline, db::now());
     if !user.verified || !declined.await? {
         return Err(AppError::NotFound);
     }
-    super::live::notify(state, id);
+    crate::server::live::notify(state, super::topic(id));
     Ok(())
 }
 
@@ -365,13 +366,13 @@ pub async fn remove_member(state: &AppState, user: &User, id: i64, member_id: i6
         return Err(AppError::Conflict("You created this exchange, so you stay in it.".into()));
     }
     let mut tx = begin_gathering(state, id).await?;
-    if !db::santa::remove_member(&mut *tx, id, member_id).await? {
+    if !store::remove_member(&mut *tx, id, member_id).await? {
         return Err(AppError::NotFound);
     }
-    db::santa::forget_invite_of(&mut *tx, id, member_id).await?;
+    store::forget_invite_of(&mut *tx, id, member_id).await?;
     tx.commit().await?;
     // Their open page hears this, checks membership again and closes its stream.
-    super::live::notify(state, id);
+    crate::server::live::notify(state, super::topic(id));
     Ok(())
 }
 
@@ -389,12 +390,12 @@ pub async fn add_exclusion(
         return Err(invalid("receiver_id", "Pick two different members."));
     }
     let mut tx = begin_gathering(state, id).await?;
-    if !db::santa::is_member(&mut *tx, id, giver).await? || !db::santa::is_member(&mut *tx, id, receiver).await? {
+    if !store::is_member(&mut *tx, id, giver).await? || !store::is_member(&mut *tx, id, receiver).await? {
         return Err(invalid("giver_id", "Both people must be members of this exchange."));
     }
-    db::santa::add_exclusion(&mut *tx, id, giver, receiver).await?;
+    store::add_exclusion(&mut *tx, id, giver, receiver).await?;
     if both {
-        db::santa::add_exclusion(&mut *tx, id, receiver, giver).await?;
+        store::add_exclusion(&mut *tx, id, receiver, giver).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -411,14 +412,14 @@ pub async fn add_household(state: &AppState, user: &User, id: i64, members: &[i6
     }
     let mut tx = begin_gathering(state, id).await?;
     for m in &members {
-        if !db::santa::is_member(&mut *tx, id, *m).await? {
+        if !store::is_member(&mut *tx, id, *m).await? {
             return Err(invalid("member_ids", "Everyone in a household must be a member of this exchange."));
         }
     }
     for &a in &members {
         for &b in &members {
             if a != b {
-                db::santa::add_exclusion(&mut *tx, id, a, b).await?;
+                store::add_exclusion(&mut *tx, id, a, b).await?;
             }
         }
     }
@@ -430,12 +431,12 @@ pub async fn add_household(state: &AppState, user: &User, id: i64, members: &[i6
 fn parse_reveal(input: &str, tz: Tz, now: i64) -> Result<i64, AppError> {
     let s = input.trim();
     if s.is_empty() {
-        return Err(invalid("reveal_at", exchange::RevealTimeError::Missing));
+        return Err(invalid("reveal_at", domain::RevealTimeError::Missing));
     }
     let local = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| invalid("reveal_at", "Please give the reveal as a date and a time."))?;
-    let utc = local_to_utc(tz, local).ok_or_else(|| invalid("reveal_at", exchange::RevealTimeError::Nonexistent))?;
+    let utc = local_to_utc(tz, local).ok_or_else(|| invalid("reveal_at", domain::RevealTimeError::Nonexistent))?;
     check_reveal_at(utc, now).map_err(|e| invalid("reveal_at", e))
 }
 
@@ -446,10 +447,10 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     let reveal_at = parse_reveal(reveal_at, tz_of(user), now)?;
     let mut tx = state.db.begin_write().await?;
     // The conditional state change makes concurrent draws produce one draw.
-    if !db::santa::mark_drawn(&mut tx, id, reveal_at).await? {
+    if !store::mark_drawn(&mut tx, id, reveal_at).await? {
         return Err(AppError::Conflict("The names have already been drawn.".into()));
     }
-    let members = db::santa::members(&mut *tx, id).await?;
+    let members = store::members(&mut *tx, id).await?;
     if members.len() < draw_rules::MIN_MEMBERS {
         return Err(AppError::Conflict(format!(
             "A draw needs at least {} members; this exchange has {}. Invite more people first.",
@@ -460,7 +461,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     let index_of = |uid: i64| members.iter().position(|(m, _)| *m == uid);
     let (mut rules, mut visible) = (Rules::new(), Rules::new());
     let mut any_hidden = false;
-    for (g, r, hidden) in db::santa::exclusions_for_draw(&mut tx, id).await? {
+    for (g, r, hidden) in store::exclusions_for_draw(&mut tx, id).await? {
         if let (Some(g), Some(r)) = (index_of(g), index_of(r)) {
             rules.forbid(g, r);
             if hidden {
@@ -491,12 +492,12 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
         )),
     })?;
     for (g, &r) in assignment.receiver_of.iter().enumerate() {
-        db::santa::insert_assignment(&mut tx, id, members[g].0, members[r].0).await?;
+        store::insert_assignment(&mut tx, id, members[g].0, members[r].0).await?;
     }
     let payload = format!("{{\"exchange_id\":{id}}}");
-    db::jobs::schedule(&mut *tx, &reveal_key(id), JobKind::Reveal, &payload, reveal_at).await?;
+    db::jobs::schedule(&mut *tx, &reveal_key(id), REVEAL, &payload, reveal_at).await?;
     let givers: Vec<i64> = members.iter().map(|(uid, _)| *uid).collect();
-    mail_with_link(&mut tx, givers, &format!("/santa/{id}/gift"), now, |user_id, token| OutboxMessage::GiftingToDo {
+    mail_with_link(&mut tx, givers, &format!("/santa/{id}/gift"), now, |user_id, token| SantaMail::GiftingToDo {
         user_id,
         exchange_id: id,
         token,
@@ -504,7 +505,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     .await?;
     tx.commit().await?;
     state.worker_wake.notify_one();
-    super::live::notify(state, id);
+    crate::server::live::notify(state, super::topic(id));
     // Info logs name the exchange, never a pair.
     tracing::info!(exchange_id = id, members = members.len(), "names drawn");
     Ok(())
@@ -512,7 +513,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
 
 async fn own_recipient(state: &AppState, user: &User, id: i64) -> Result<(Exchange, i64, String), AppError> {
     let ex = member_exchange(state, user, id).await?;
-    let (rid, name) = db::santa::recipient_of(&state.db.pool, id, user.id)
+    let (rid, name) = store::recipient_of(&state.db.pool, id, user.id)
         .await?
         .ok_or_else(|| AppError::Conflict("The names have not been drawn yet.".into()))?;
     Ok((ex, rid, name))
@@ -530,7 +531,7 @@ fn note_views(notes: Vec<(bool, String, i64)>, viewer_is_giver: bool, tz: Tz) ->
 }
 
 fn note_body(body: &str) -> Result<String, AppError> {
-    plain_text(body, "The note", exchange::MESSAGE_MAX, true, true).map_err(|e| invalid("body", e))
+    plain_text(body, "The note", domain::MESSAGE_MAX, true, true).map_err(|e| invalid("body", e))
 }
 
 const NOTES_CLOSED: &str = "Notes can be written once the names are drawn and until the presents open.";
@@ -540,9 +541,8 @@ pub async fn set_wish_hint(state: &AppState, user: &User, id: i64, hint: &str) -
     if ex.state == ExchangeState::Revealed {
         return Err(AppError::Conflict("The presents are already open.".into()));
     }
-    let hint =
-        plain_text(hint, "Your wish hint", exchange::MESSAGE_MAX, false, true).map_err(|e| invalid("hint", e))?;
-    db::santa::set_wish_hint(&state.db.pool, id, user.id, &hint).await?;
+    let hint = plain_text(hint, "Your wish hint", domain::MESSAGE_MAX, false, true).map_err(|e| invalid("hint", e))?;
+    store::set_wish_hint(&state.db.pool, id, user.id, &hint).await?;
     Ok(())
 }
 
@@ -556,12 +556,12 @@ pub async fn santa_chat(state: &AppState, user: &User, id: i64) -> Result<SantaC
 async fn chat_of(state: &AppState, user: &User, ex: &Exchange) -> Result<SantaChat, AppError> {
     let id = ex.id;
     let pool = &state.db.pool;
-    let notes = match db::santa::giver_id_for_notes(pool, id, user.id).await? {
-        Some(giver) => note_views(db::santa::notes(pool, id, giver).await?, false, tz_of(user)),
+    let notes = match store::giver_id_for_notes(pool, id, user.id).await? {
+        Some(giver) => note_views(store::notes(pool, id, giver).await?, false, tz_of(user)),
         None => Vec::new(),
     };
     Ok(SantaChat {
-        my_wish_hint: db::santa::wish_hint_of(pool, id, user.id).await?,
+        my_wish_hint: store::wish_hint_of(pool, id, user.id).await?,
         can_edit_hint: ex.state != ExchangeState::Revealed,
         notes,
         can_write: ex.state == ExchangeState::Drawn,
@@ -570,15 +570,14 @@ async fn chat_of(state: &AppState, user: &User, ex: &Exchange) -> Result<SantaCh
 
 async fn limit_notes(state: &AppState, user: &User) -> Result<(), AppError> {
     let msg = "You are writing too many notes; wait a while and try again.";
-    super::accounts::limit(state, &format!("notes:{}", user.id), 3600, NOTES_PER_HOUR, msg).await
+    crate::server::accounts::limit(state, &format!("notes:{}", user.id), 3600, NOTES_PER_HOUR, msg).await
 }
 
 pub async fn note_to_recipient(state: &AppState, user: &User, id: i64, body: &str) -> Result<(), AppError> {
     let (ex, _, _) = own_recipient(state, user, id).await?;
     let body = note_body(body)?;
     limit_notes(state, user).await?;
-    if ex.state != ExchangeState::Drawn
-        || !db::santa::add_note(&state.db.pool, id, user.id, true, &body, db::now()).await?
+    if ex.state != ExchangeState::Drawn || !store::add_note(&state.db.pool, id, user.id, true, &body, db::now()).await?
     {
         return Err(AppError::Conflict(NOTES_CLOSED.into()));
     }
@@ -589,10 +588,10 @@ pub async fn note_to_santa(state: &AppState, user: &User, id: i64, body: &str) -
     let ex = member_exchange(state, user, id).await?;
     let body = note_body(body)?;
     limit_notes(state, user).await?;
-    let giver = db::santa::giver_id_for_notes(&state.db.pool, id, user.id).await?;
+    let giver = store::giver_id_for_notes(&state.db.pool, id, user.id).await?;
     match giver {
         Some(giver) if ex.state == ExchangeState::Drawn => {
-            if !db::santa::add_note(&state.db.pool, id, giver, false, &body, db::now()).await? {
+            if !store::add_note(&state.db.pool, id, giver, false, &body, db::now()).await? {
                 return Err(AppError::Conflict(NOTES_CLOSED.into()));
             }
             Ok(())
@@ -604,13 +603,13 @@ pub async fn note_to_santa(state: &AppState, user: &User, id: i64, body: &str) -
 pub async fn gift_view(state: &AppState, user: &User, id: i64) -> Result<GiftView, AppError> {
     let (ex, recipient_id, recipient_name) = own_recipient(state, user, id).await?;
     let pool = &state.db.pool;
-    let (emoji, message) = db::santa::gift_of(pool, id, user.id).await?.unwrap_or_default();
+    let (emoji, message) = store::gift_of(pool, id, user.id).await?.unwrap_or_default();
     Ok(GiftView {
         exchange_id: id,
         exchange_name: ex.name,
         recipient_name,
-        recipient_wish_hint: db::santa::wish_hint_of(pool, id, recipient_id).await?,
-        notes: note_views(db::santa::notes(pool, id, user.id).await?, true, tz_of(user)),
+        recipient_wish_hint: store::wish_hint_of(pool, id, recipient_id).await?,
+        notes: note_views(store::notes(pool, id, user.id).await?, true, tz_of(user)),
         emoji,
         message,
         reveal_at: ex.reveal_at.map(|t| format_in_zone(t, tz_of(user))).unwrap_or_default(),
@@ -625,8 +624,8 @@ pub async fn give_gift(state: &AppState, user: &User, id: i64, emoji: &str, mess
     }
     let emoji = parse_gift_emoji(emoji).map_err(|e| invalid("emoji", e))?;
     let message =
-        plain_text(message, "The message", exchange::MESSAGE_MAX, true, true).map_err(|e| invalid("message", e))?;
-    if !db::santa::save_gift(&state.db.pool, id, user.id, &emoji, &message, db::now()).await? {
+        plain_text(message, "The message", domain::MESSAGE_MAX, true, true).map_err(|e| invalid("message", e))?;
+    if !store::save_gift(&state.db.pool, id, user.id, &emoji, &message, db::now()).await? {
         return Err(AppError::Conflict("The presents are already open: gifts can't change any more.".into()));
     }
     Ok(())
@@ -635,8 +634,8 @@ pub async fn give_gift(state: &AppState, user: &User, id: i64, emoji: &str, mess
 pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<PresentView, AppError> {
     let ex = member_exchange(state, user, id).await?;
     let present = match ex.state {
-        ExchangeState::Revealed => match db::santa::giver_of_after_reveal(&state.db.pool, id, user.id).await? {
-            Some((giver_id, giver_name)) => match db::santa::gift_of(&state.db.pool, id, giver_id).await? {
+        ExchangeState::Revealed => match store::giver_of_after_reveal(&state.db.pool, id, user.id).await? {
+            Some((giver_id, giver_name)) => match store::gift_of(&state.db.pool, id, giver_id).await? {
                 Some((emoji, message)) => Present::Gift { emoji, message, giver_name },
                 None => Present::Coal { giver_name },
             },
@@ -656,14 +655,14 @@ pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<Pres
 }
 
 pub async fn wall(state: &AppState, viewer: Option<&User>, share_token: &str) -> Result<WallView, AppError> {
-    if !super::crypto::looks_like_share_token(share_token) {
+    if !crate::server::crypto::looks_like_share_token(share_token) {
         return Err(AppError::NotFound);
     }
-    let ex = db::santa::by_share_token(&state.db.pool, share_token).await?.ok_or(AppError::NotFound)?;
+    let ex = store::by_share_token(&state.db.pool, share_token).await?.ok_or(AppError::NotFound)?;
     let id = ex.id;
     let revealed = ex.state == ExchangeState::Revealed;
     let grinches = if revealed {
-        db::santa::grinches(&state.db.pool, id)
+        store::grinches(&state.db.pool, id)
             .await?
             .into_iter()
             .map(|(id, name, boos)| GrinchView { id, name, boos })
@@ -672,7 +671,7 @@ pub async fn wall(state: &AppState, viewer: Option<&User>, share_token: &str) ->
         Vec::new()
     };
     let can_boo = match viewer {
-        Some(u) => revealed && db::santa::is_member(&state.db.pool, id, u.id).await?,
+        Some(u) => revealed && store::is_member(&state.db.pool, id, u.id).await?,
         None => false,
     };
     Ok(WallView { exchange_id: id, exchange_name: ex.name, revealed, grinches, can_boo })
@@ -683,11 +682,11 @@ pub async fn boo(state: &AppState, user: &User, id: i64, grinch: i64) -> Result<
     if ex.state != ExchangeState::Revealed {
         return Err(AppError::Conflict("Grinches are only known after the reveal.".into()));
     }
-    let is_grinch = db::santa::grinches(&state.db.pool, id).await?.iter().any(|(g, _, _)| *g == grinch);
+    let is_grinch = store::grinches(&state.db.pool, id).await?.iter().any(|(g, _, _)| *g == grinch);
     if !is_grinch {
         return Err(invalid("grinch_id", "Only givers who gave nothing can be booed."));
     }
-    if !db::santa::boo(&state.db.pool, id, grinch, user.id, db::now()).await? {
+    if !store::boo(&state.db.pool, id, grinch, user.id, db::now()).await? {
         return Err(AppError::Conflict("You already booed this grinch.".into()));
     }
     Ok(())
@@ -697,19 +696,19 @@ pub async fn boo(state: &AppState, user: &User, id: i64, grinch: i64) -> Result<
 pub async fn reveal(state: &AppState, exchange_id: i64) -> anyhow::Result<()> {
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    if !db::santa::mark_revealed(&mut tx, exchange_id).await? {
+    if !store::mark_revealed(&mut tx, exchange_id).await? {
         tracing::info!(exchange_id, "reveal skipped: not in the drawn state");
         return Ok(());
     }
-    let members: Vec<i64> = db::santa::members(&mut *tx, exchange_id).await?.into_iter().map(|(uid, _)| uid).collect();
+    let members: Vec<i64> = store::members(&mut *tx, exchange_id).await?.into_iter().map(|(uid, _)| uid).collect();
     mail_with_link(&mut tx, members, &format!("/santa/{exchange_id}/present"), now, |user_id, token| {
-        OutboxMessage::PresentReady { user_id, exchange_id, token }
+        SantaMail::PresentReady { user_id, exchange_id, token }
     })
     .await
     .map_err(|e| anyhow::anyhow!("mailing the members: {e}"))?;
     tx.commit().await?;
     state.worker_wake.notify_one();
-    super::live::notify(state, exchange_id);
+    crate::server::live::notify(state, super::topic(exchange_id));
     tracing::info!(exchange_id, "exchange revealed");
     Ok(())
 }

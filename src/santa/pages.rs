@@ -1,13 +1,24 @@
 //! Secret Santa pages: my exchanges, one exchange, my gift, my present, the wall of shame.
+use super::api::*;
+use super::types::*;
 use crate::api::error::AppError;
-use crate::api::santa::*;
-use crate::domain::exchange::ExchangeState;
+use crate::santa::domain::ExchangeState;
 use crate::ui::components::form::{done, typed, Field, FormError, Submit};
+use crate::ui::components::layout::Section;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
+
+/// Secret Santa in the navigation and on the home page.
+pub const SECTION: Section = Section {
+    href: "/santa",
+    icon: "🎁",
+    label: "Santa",
+    title: "Secret Santa",
+    blurb: "Draw names, give an emoji gift, open it at the reveal.",
+};
 
 fn exchange_id() -> Memo<i64> {
     let params = use_params_map();

@@ -1,6 +1,6 @@
 //! Secret Santa exchanges. Pair queries take the asking giver: nothing here lists who
 //! gives to whom except `assignments_for_reveal` (used once the exchange is revealed).
-use crate::domain::exchange::ExchangeState;
+use crate::santa::domain::ExchangeState;
 use sqlx::{Any, Executor};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

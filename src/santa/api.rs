@@ -1,192 +1,14 @@
-//! Secret Santa server functions. Before the reveal, no answer here carries any pair
-//! except the asking giver's own recipient.
-use super::error::AppError;
-use crate::domain::exchange::ExchangeState;
+//! Secret Santa server functions (thin: the current user, then the service). Before the
+//! reveal, no answer here carries any pair except the asking giver's own recipient.
+use super::types::*;
+use crate::api::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExchangeSummary {
-    pub id: i64,
-    pub name: String,
-    pub state: ExchangeState,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub id: i64,
-    pub name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExchangeView {
-    pub id: i64,
-    pub name: String,
-    pub spending_note: String,
-    pub description: String,
-    pub state: ExchangeState,
-    pub is_creator: bool,
-    pub creator_id: i64,
-    pub creator_name: String,
-    /// The public, shareable address of the wall of shame.
-    pub wall_path: String,
-    pub members: Vec<MemberView>,
-    /// Creator only: invitations not accepted yet (pending or declined).
-    pub invites: Vec<InviteView>,
-    /// Creator only: "A must not draw B", as names.
-    pub exclusions: Vec<(String, String)>,
-    /// Shown in the viewer's own time zone.
-    pub reveal_at: Option<String>,
-    pub viewer_time_zone: String,
-    /// The viewer's own recipient, once drawn.
-    pub my_recipient: Option<String>,
-    pub my_gift_chosen: bool,
-    /// The reveal time has passed and the presents are being opened (the timed job has not
-    /// finished yet, or is retrying).
-    pub revealing: bool,
-    /// The viewer's side as a recipient: wish hint and notes with their anonymous Santa.
-    pub my_santa: SantaChat,
-    /// The report of the invitations the viewer just sent from this page (read once).
-    pub invite_report: Option<InviteReport>,
-}
-
-/// An invitation as the exchange's creator sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InviteView {
-    pub email: String,
-    pub declined: bool,
-    /// A reminder may be sent (the last mail is a day old, and they have not declined).
-    pub can_remind: bool,
-}
-
-/// What an invited person sees before joining.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationView {
-    pub id: i64,
-    pub name: String,
-    pub creator_name: String,
-    pub spending_note: String,
-    pub description: String,
-    pub member_count: usize,
-}
-
-/// What happened to each pasted address. Says nothing about who has an account.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InviteReport {
-    /// Mailed an invitation (to join with one tap, or to sign up and join).
-    pub invited: Vec<String>,
-    /// Already a member or already invited.
-    pub already: Vec<String>,
-    pub duplicates: Vec<String>,
-    pub invalid: Vec<String>,
-    /// Addresses left out of the lists above to keep the report short.
-    #[serde(default)]
-    pub more: usize,
-}
-
-impl InviteReport {
-    /// The report with at most `max_chars` of addresses: what went wrong first (not
-    /// addresses, listed twice), then already invited, then invited; the rest counted.
-    pub fn shortened(mut self, max_chars: usize) -> Self {
-        let mut budget = max_chars;
-        for list in [&mut self.invalid, &mut self.duplicates, &mut self.already, &mut self.invited] {
-            let mut kept = 0;
-            for a in list.iter() {
-                if a.len() + 3 > budget {
-                    break;
-                }
-                budget -= a.len() + 3;
-                kept += 1;
-            }
-            self.more += list.len() - kept;
-            list.truncate(kept);
-        }
-        self
-    }
-}
-
-/// One anonymous note between a giver and their recipient.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteView {
-    /// Written by the viewer.
-    pub mine: bool,
-    pub body: String,
-    /// In the viewer's time zone.
-    pub at: String,
-}
-
-/// The viewer's side as a recipient: their wish hint and the notes with their (anonymous)
-/// Secret Santa. Nothing here identifies the giver.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SantaChat {
-    pub my_wish_hint: String,
-    pub can_edit_hint: bool,
-    pub notes: Vec<NoteView>,
-    /// Notes can be written while the names are drawn and the presents not yet open.
-    pub can_write: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GiftView {
-    pub exchange_id: i64,
-    pub exchange_name: String,
-    pub recipient_name: String,
-    pub recipient_wish_hint: String,
-    pub notes: Vec<NoteView>,
-    pub emoji: String,
-    pub message: String,
-    pub reveal_at: String,
-    pub can_edit: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Present {
-    /// Not yet: the reveal is at this time (viewer's zone).
-    Wrapped {
-        reveal_at: String,
-        /// The reveal time has passed; the presents are being opened.
-        revealing: bool,
-    },
-    Gift {
-        emoji: String,
-        message: String,
-        giver_name: String,
-    },
-    /// The giver gave nothing.
-    Coal {
-        giver_name: String,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresentView {
-    pub exchange_id: i64,
-    pub exchange_name: String,
-    pub present: Present,
-    pub wall_path: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrinchView {
-    pub id: i64,
-    pub name: String,
-    pub boos: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WallView {
-    pub exchange_id: i64,
-    pub exchange_name: String,
-    pub revealed: bool,
-    pub grinches: Vec<GrinchView>,
-    /// Members may boo (signed-in viewers who belong to the exchange).
-    pub can_boo: bool,
-}
 
 /// Signed in. The exchanges the viewer belongs to.
 #[server(prefix = "/api", endpoint = "my_exchanges")]
 pub async fn my_exchanges() -> Result<Vec<ExchangeSummary>, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::my_exchanges(&state, &user).await
@@ -195,7 +17,8 @@ pub async fn my_exchanges() -> Result<Vec<ExchangeSummary>, AppError> {
 /// Signed in. Starts an exchange; the creator is its first member.
 #[server(prefix = "/api", endpoint = "create_exchange")]
 pub async fn create_exchange(name: String, spending_note: String, description: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let id = santa::create(&state, &user, &name, &spending_note, &description).await?;
@@ -206,7 +29,8 @@ pub async fn create_exchange(name: String, spending_note: String, description: S
 /// Creator only, after the reveal: a new exchange with the same people, last time's pairs excluded.
 #[server(prefix = "/api", endpoint = "start_again")]
 pub async fn start_again(id: i64) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let new_id = santa::start_again(&state, &user, id).await?;
@@ -217,7 +41,8 @@ pub async fn start_again(id: i64) -> Result<(), AppError> {
 /// Signed in. Exchanges that invited the viewer and wait for an answer.
 #[server(prefix = "/api", endpoint = "my_invitations")]
 pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::my_invitations(&state, &user).await
@@ -226,7 +51,8 @@ pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
 /// Invitees only (a pending invitation to the viewer's verified address).
 #[server(prefix = "/api", endpoint = "get_invitation")]
 pub async fn get_invitation(id: i64) -> Result<InvitationView, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::invitation(&state, &user, id).await
@@ -235,7 +61,8 @@ pub async fn get_invitation(id: i64) -> Result<InvitationView, AppError> {
 /// Invitees only, before the draw: "Join — once you're in, you're in".
 #[server(prefix = "/api", endpoint = "join_exchange")]
 pub async fn join_exchange(id: i64) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::join(&state, &user, id).await?;
@@ -246,7 +73,8 @@ pub async fn join_exchange(id: i64) -> Result<(), AppError> {
 /// Invitees only: no, thanks.
 #[server(prefix = "/api", endpoint = "decline_invitation")]
 pub async fn decline_invitation(id: i64) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::decline(&state, &user, id).await?;
@@ -257,7 +85,8 @@ pub async fn decline_invitation(id: i64) -> Result<(), AppError> {
 /// Creator only, before the draw: mails a pending invitee again (once a day).
 #[server(prefix = "/api", endpoint = "remind_invitee")]
 pub async fn remind_invitee(id: i64, email: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::remind(&state, &user, id, &email).await
@@ -266,7 +95,8 @@ pub async fn remind_invitee(id: i64, email: String) -> Result<(), AppError> {
 /// Members only.
 #[server(prefix = "/api", endpoint = "get_exchange")]
 pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let mut view = santa::view(&state, &user, id).await?;
@@ -279,7 +109,8 @@ pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {
 /// Creator only, before the draw.
 #[server(prefix = "/api", endpoint = "invite_to_exchange")]
 pub async fn invite_to_exchange(id: i64, addresses: String) -> Result<InviteReport, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let report = santa::invite(&state, &user, id, &addresses).await?;
@@ -293,7 +124,8 @@ pub async fn invite_to_exchange(id: i64, addresses: String) -> Result<InviteRepo
 /// Creator only, before the draw.
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(id: i64, member_id: i64) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::remove_member(&state, &user, id, member_id).await
@@ -302,7 +134,8 @@ pub async fn remove_member(id: i64, member_id: i64) -> Result<(), AppError> {
 /// Creator only, before the draw. `both` adds the reverse rule too (couples).
 #[server(prefix = "/api", endpoint = "add_exclusion")]
 pub async fn add_exclusion(id: i64, giver_id: i64, receiver_id: i64, both: Option<String>) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::add_exclusion(&state, &user, id, giver_id, receiver_id, both.is_some()).await
@@ -311,7 +144,8 @@ pub async fn add_exclusion(id: i64, giver_id: i64, receiver_id: i64, both: Optio
 /// Creator only, before the draw: nobody draws inside this household (every pair, both ways).
 #[server(prefix = "/api", endpoint = "add_household")]
 pub async fn add_household(id: i64, member_ids: Option<Vec<i64>>) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::add_household(&state, &user, id, &member_ids.unwrap_or_default()).await
@@ -320,7 +154,8 @@ pub async fn add_household(id: i64, member_ids: Option<Vec<i64>>) -> Result<(), 
 /// Creator only. `reveal_at` is a local date-time (`YYYY-MM-DDTHH:MM`) in the creator's zone.
 #[server(prefix = "/api", endpoint = "draw_names")]
 pub async fn draw_names(id: i64, reveal_at: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::draw(&state, &user, id, &reveal_at).await
@@ -329,7 +164,8 @@ pub async fn draw_names(id: i64, reveal_at: String) -> Result<(), AppError> {
 /// Givers only: their own recipient and gift.
 #[server(prefix = "/api", endpoint = "get_gift")]
 pub async fn get_gift(id: i64) -> Result<GiftView, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::gift_view(&state, &user, id).await
@@ -338,7 +174,8 @@ pub async fn get_gift(id: i64) -> Result<GiftView, AppError> {
 /// Givers only, until the reveal.
 #[server(prefix = "/api", endpoint = "give_gift")]
 pub async fn give_gift(id: i64, emoji: String, message: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::give_gift(&state, &user, id, &emoji, &message).await
@@ -347,7 +184,8 @@ pub async fn give_gift(id: i64, emoji: String, message: String) -> Result<(), Ap
 /// Members only: their own present (after the reveal).
 #[server(prefix = "/api", endpoint = "get_present")]
 pub async fn get_present(id: i64) -> Result<PresentView, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::present_view(&state, &user, id).await
@@ -357,7 +195,8 @@ pub async fn get_present(id: i64) -> Result<PresentView, AppError> {
 /// givers who gave nothing, after the reveal.
 #[server(prefix = "/api", endpoint = "get_wall")]
 pub async fn get_wall(token: String) -> Result<WallView, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let viewer = context::maybe_user(&state).await?;
     santa::wall(&state, viewer.as_ref(), &token).await
@@ -366,7 +205,8 @@ pub async fn get_wall(token: String) -> Result<WallView, AppError> {
 /// Members only, after the reveal: one boo per member per grinch.
 #[server(prefix = "/api", endpoint = "boo_grinch")]
 pub async fn boo_grinch(id: i64, grinch_id: i64) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::boo(&state, &user, id, grinch_id).await
@@ -375,7 +215,8 @@ pub async fn boo_grinch(id: i64, grinch_id: i64) -> Result<(), AppError> {
 /// Members, before the reveal: what they would like, shown to their giver only.
 #[server(prefix = "/api", endpoint = "set_wish_hint")]
 pub async fn set_wish_hint(id: i64, hint: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::set_wish_hint(&state, &user, id, &hint).await
@@ -384,7 +225,8 @@ pub async fn set_wish_hint(id: i64, hint: String) -> Result<(), AppError> {
 /// Members: their wish hint and the conversation with their anonymous Secret Santa.
 #[server(prefix = "/api", endpoint = "get_santa_chat")]
 pub async fn get_santa_chat(id: i64) -> Result<SantaChat, AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::santa_chat(&state, &user, id).await
@@ -393,7 +235,8 @@ pub async fn get_santa_chat(id: i64) -> Result<SantaChat, AppError> {
 /// Givers, until the reveal: an anonymous note to their recipient.
 #[server(prefix = "/api", endpoint = "note_to_recipient")]
 pub async fn note_to_recipient(id: i64, body: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::note_to_recipient(&state, &user, id, &body).await
@@ -402,32 +245,9 @@ pub async fn note_to_recipient(id: i64, body: String) -> Result<(), AppError> {
 /// Recipients, until the reveal: a note to their Secret Santa, whoever that is.
 #[server(prefix = "/api", endpoint = "note_to_santa")]
 pub async fn note_to_santa(id: i64, body: String) -> Result<(), AppError> {
-    use crate::server::{context, santa};
+    use super::service as santa;
+    use crate::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::note_to_santa(&state, &user, id, &body).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::InviteReport;
-
-    #[test]
-    fn a_shortened_report_keeps_the_mistakes_first_and_counts_the_rest() {
-        let list = |p: &str, n: usize| (0..n).map(|i| format!("{p}{i}@example.com")).collect::<Vec<_>>();
-        let report = InviteReport {
-            invited: list("invited", 50),
-            already: list("already", 5),
-            duplicates: list("twice", 2),
-            invalid: vec!["nope".into()],
-            more: 0,
-        };
-        let short = report.clone().shortened(400);
-        assert_eq!(short.invalid, report.invalid);
-        assert_eq!(short.duplicates, report.duplicates);
-        assert_eq!(short.already, report.already);
-        assert!(short.invited.len() < 50 && !short.invited.is_empty());
-        assert_eq!(short.more, 50 - short.invited.len());
-        assert_eq!(report.clone().shortened(10_000), report);
-    }
 }

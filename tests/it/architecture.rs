@@ -1,0 +1,64 @@
+//! The dependency rule, checked on the source: the core never imports a gathering, and no
+//! gathering imports another (ARCHITECTURE.md, "The dependency rule").
+use std::path::{Path, PathBuf};
+
+const CORE: &[&str] =
+    &["src/domain", "src/api", "src/ui", "src/server", "src/db", "src/mail", "src/jobs", "src/platform.rs"];
+/// The gathering folders (a new gathering adds its folder here and in `GATHERINGS`).
+const GATHERINGS: &[&str] = &["santa"];
+
+fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            rust_files(&entry.unwrap().path(), out);
+        }
+    } else if path.extension().is_some_and(|e| e == "rs") {
+        out.push(path.to_path_buf());
+    }
+}
+
+fn files_under(parts: &[&str]) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for p in parts {
+        rust_files(&root.join(p), &mut files);
+    }
+    assert!(!files.is_empty(), "no source found under {parts:?}");
+    files
+}
+
+/// The import paths of a file that name a gathering (`crate::santa`, `hearth::santa`).
+fn imports_of(file: &Path, gathering: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .filter(|l| l.contains(&format!("crate::{gathering}")) || l.contains(&format!("hearth::{gathering}")))
+        .map(|l| format!("{}: {}", file.display(), l.trim()))
+        .collect()
+}
+
+#[test]
+fn the_core_imports_no_gathering() {
+    let offending: Vec<String> =
+        files_under(CORE).iter().flat_map(|f| GATHERINGS.iter().flat_map(move |g| imports_of(f, g))).collect();
+    assert!(offending.is_empty(), "the core names a gathering:\n{}", offending.join("\n"));
+}
+
+#[test]
+fn no_gathering_imports_another() {
+    for g in GATHERINGS {
+        let offending: Vec<String> = files_under(&[&format!("src/{g}")])
+            .iter()
+            .flat_map(|f| GATHERINGS.iter().filter(|o| *o != g).flat_map(move |o| imports_of(f, o)))
+            .collect();
+        assert!(offending.is_empty(), "{g} imports another gathering:\n{}", offending.join("\n"));
+    }
+}
+
+#[test]
+fn the_check_sees_an_import_when_there_is_one() {
+    // The rule would pass vacuously if the scan missed imports: app.rs (the composition
+    // root, outside the core) imports Santa's pages, and the scan must see it.
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app.rs");
+    assert!(!imports_of(&app, "santa").is_empty());
+}
