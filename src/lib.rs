@@ -1,27 +1,19 @@
 //! Hearth: small social gatherings in one installable web app.
 //!
-//! This file is the only place that gates whole modules by target (see ARCHITECTURE.md).
+//! The core (`core/`, `ui/`, `platform.rs`) knows no gathering; each gathering is one
+//! folder (`santa/`) registered below. Whole modules are gated by target here and in
+//! `core/mod.rs` and each gathering's `mod.rs` (see ARCHITECTURE.md).
 #![recursion_limit = "256"]
 
-pub mod api;
 pub mod app;
-pub mod domain;
+pub mod core;
 pub mod platform;
 pub mod santa;
 pub mod ui;
 
-#[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod jobs;
-#[cfg(feature = "ssr")]
-pub mod mail;
-#[cfg(feature = "ssr")]
-pub mod server;
-
 /// Every gathering's registration with the core: adding a gathering adds one line here.
 #[cfg(feature = "ssr")]
-pub static GATHERINGS: &[&server::registry::Gathering] = &[&santa::GATHERING];
+pub static GATHERINGS: &[&core::server::registry::Gathering] = &[&santa::GATHERING];
 
 /// Entry point of the WebAssembly bundle. Pages are rendered on the server only; Leptos's
 /// island script calls this, then hydrates each `#[island]` of the page on its own.

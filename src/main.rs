@@ -1,5 +1,5 @@
 //! The Hearth server binary: configuration, telemetry, then the application.
-use hearth::server::{config::Settings, startup::Application, telemetry};
+use hearth::core::server::{config::Settings, startup::Application, telemetry};
 
 // mimalloc gives freed memory back (argon2 allocates 19 MiB per hash).
 #[global_allocator]

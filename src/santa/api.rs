@@ -1,14 +1,14 @@
 //! Secret Santa server functions (thin: the current user, then the service). Before the
 //! reveal, no answer here carries any pair except the asking giver's own recipient.
 use super::types::*;
-use crate::api::error::AppError;
+use crate::core::api::error::AppError;
 use leptos::prelude::*;
 
 /// Signed in. The exchanges the viewer belongs to.
 #[server(prefix = "/api", endpoint = "my_exchanges")]
 pub async fn my_exchanges() -> Result<Vec<ExchangeSummary>, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::my_exchanges(&state, &user).await
@@ -18,7 +18,7 @@ pub async fn my_exchanges() -> Result<Vec<ExchangeSummary>, AppError> {
 #[server(prefix = "/api", endpoint = "create_exchange")]
 pub async fn create_exchange(name: String, spending_note: String, description: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let id = santa::create(&state, &user, &name, &spending_note, &description).await?;
@@ -30,7 +30,7 @@ pub async fn create_exchange(name: String, spending_note: String, description: S
 #[server(prefix = "/api", endpoint = "start_again")]
 pub async fn start_again(id: i64) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let new_id = santa::start_again(&state, &user, id).await?;
@@ -42,7 +42,7 @@ pub async fn start_again(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "my_invitations")]
 pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::my_invitations(&state, &user).await
@@ -52,7 +52,7 @@ pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
 #[server(prefix = "/api", endpoint = "get_invitation")]
 pub async fn get_invitation(id: i64) -> Result<InvitationView, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::invitation(&state, &user, id).await
@@ -62,7 +62,7 @@ pub async fn get_invitation(id: i64) -> Result<InvitationView, AppError> {
 #[server(prefix = "/api", endpoint = "join_exchange")]
 pub async fn join_exchange(id: i64) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::join(&state, &user, id).await?;
@@ -74,7 +74,7 @@ pub async fn join_exchange(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "decline_invitation")]
 pub async fn decline_invitation(id: i64) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::decline(&state, &user, id).await?;
@@ -86,7 +86,7 @@ pub async fn decline_invitation(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "remind_invitee")]
 pub async fn remind_invitee(id: i64, email: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::remind(&state, &user, id, &email).await
@@ -96,7 +96,7 @@ pub async fn remind_invitee(id: i64, email: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "get_exchange")]
 pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let mut view = santa::view(&state, &user, id).await?;
@@ -110,7 +110,7 @@ pub async fn get_exchange(id: i64) -> Result<ExchangeView, AppError> {
 #[server(prefix = "/api", endpoint = "invite_to_exchange")]
 pub async fn invite_to_exchange(id: i64, addresses: String) -> Result<InviteReport, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     let report = santa::invite(&state, &user, id, &addresses).await?;
@@ -125,7 +125,7 @@ pub async fn invite_to_exchange(id: i64, addresses: String) -> Result<InviteRepo
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(id: i64, member_id: i64) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::remove_member(&state, &user, id, member_id).await
@@ -135,7 +135,7 @@ pub async fn remove_member(id: i64, member_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "add_exclusion")]
 pub async fn add_exclusion(id: i64, giver_id: i64, receiver_id: i64, both: Option<String>) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::add_exclusion(&state, &user, id, giver_id, receiver_id, both.is_some()).await
@@ -145,7 +145,7 @@ pub async fn add_exclusion(id: i64, giver_id: i64, receiver_id: i64, both: Optio
 #[server(prefix = "/api", endpoint = "add_household")]
 pub async fn add_household(id: i64, member_ids: Option<Vec<i64>>) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::add_household(&state, &user, id, &member_ids.unwrap_or_default()).await
@@ -155,7 +155,7 @@ pub async fn add_household(id: i64, member_ids: Option<Vec<i64>>) -> Result<(), 
 #[server(prefix = "/api", endpoint = "draw_names")]
 pub async fn draw_names(id: i64, reveal_at: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::draw(&state, &user, id, &reveal_at).await
@@ -165,7 +165,7 @@ pub async fn draw_names(id: i64, reveal_at: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "get_gift")]
 pub async fn get_gift(id: i64) -> Result<GiftView, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::gift_view(&state, &user, id).await
@@ -175,7 +175,7 @@ pub async fn get_gift(id: i64) -> Result<GiftView, AppError> {
 #[server(prefix = "/api", endpoint = "give_gift")]
 pub async fn give_gift(id: i64, emoji: String, message: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::give_gift(&state, &user, id, &emoji, &message).await
@@ -185,7 +185,7 @@ pub async fn give_gift(id: i64, emoji: String, message: String) -> Result<(), Ap
 #[server(prefix = "/api", endpoint = "get_present")]
 pub async fn get_present(id: i64) -> Result<PresentView, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::present_view(&state, &user, id).await
@@ -196,7 +196,7 @@ pub async fn get_present(id: i64) -> Result<PresentView, AppError> {
 #[server(prefix = "/api", endpoint = "get_wall")]
 pub async fn get_wall(token: String) -> Result<WallView, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let viewer = context::maybe_user(&state).await?;
     santa::wall(&state, viewer.as_ref(), &token).await
@@ -206,7 +206,7 @@ pub async fn get_wall(token: String) -> Result<WallView, AppError> {
 #[server(prefix = "/api", endpoint = "boo_grinch")]
 pub async fn boo_grinch(id: i64, grinch_id: i64) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::boo(&state, &user, id, grinch_id).await
@@ -216,7 +216,7 @@ pub async fn boo_grinch(id: i64, grinch_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "set_wish_hint")]
 pub async fn set_wish_hint(id: i64, hint: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::set_wish_hint(&state, &user, id, &hint).await
@@ -226,7 +226,7 @@ pub async fn set_wish_hint(id: i64, hint: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "get_santa_chat")]
 pub async fn get_santa_chat(id: i64) -> Result<SantaChat, AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::santa_chat(&state, &user, id).await
@@ -236,7 +236,7 @@ pub async fn get_santa_chat(id: i64) -> Result<SantaChat, AppError> {
 #[server(prefix = "/api", endpoint = "note_to_recipient")]
 pub async fn note_to_recipient(id: i64, body: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::note_to_recipient(&state, &user, id, &body).await
@@ -246,7 +246,7 @@ pub async fn note_to_recipient(id: i64, body: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "note_to_santa")]
 pub async fn note_to_santa(id: i64, body: String) -> Result<(), AppError> {
     use super::service as santa;
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
     santa::note_to_santa(&state, &user, id, &body).await

@@ -1,6 +1,6 @@
 //! Secret Santa exchanges: states, the texts people type, invitation lists, reveal times,
 //! and emoji gifts. The draw itself is in `santa`.
-use crate::domain::email::EmailAddress;
+use crate::core::domain::email::EmailAddress;
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -1,11 +1,11 @@
 //! Secret Santa's mails: put in the core's outbox by the service, rendered here at send
 //! time (registered with the core as `MailKind`s; the payload JSON keeps its `"kind"`).
 use super::store;
-use crate::domain::outbox::Mail;
-use crate::mail::templates::{compose, MailParts};
-use crate::mail::OutgoingEmail;
-use crate::server::registry::{BoxFuture, MailKind};
-use crate::server::state::AppState;
+use crate::core::domain::outbox::Mail;
+use crate::core::mail::templates::{compose, MailParts};
+use crate::core::mail::OutgoingEmail;
+use crate::core::server::registry::{BoxFuture, MailKind};
+use crate::core::server::state::AppState;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,7 +127,7 @@ fn render<'a>(
             .name;
         let display_name = match msg.user_id() {
             Some(id) => {
-                crate::db::users::by_id(pool, id)
+                crate::core::db::users::by_id(pool, id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
                     .display_name
@@ -160,7 +160,7 @@ mod tests {
         ];
         for m in mails {
             let json = serde_json::to_string(&m).unwrap();
-            let kind = crate::domain::outbox::kind_of(&json).unwrap();
+            let kind = crate::core::domain::outbox::kind_of(&json).unwrap();
             assert!(MAIL_KINDS.iter().any(|k| k.kind == kind), "{kind} is not registered");
         }
         let newcomer = SantaMail::SantaInviteNewcomer { email: "a+b@example.com".into(), exchange_id: 2, reminder: 3 };

@@ -4,14 +4,14 @@ use super::jobs::{reveal_key, REVEAL};
 use super::mails::SantaMail;
 use super::store::{self, Exchange};
 use super::types::*;
-use crate::api::error::AppError;
-use crate::db::{self, users::User};
-use crate::domain::links::LinkPurpose;
-use crate::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use crate::core::api::error::AppError;
+use crate::core::db::{self, users::User};
+use crate::core::domain::links::LinkPurpose;
+use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use crate::core::server::accounts::new_link;
+use crate::core::server::state::AppState;
 use crate::santa::domain::{self, check_reveal_at, parse_address_list, parse_gift_emoji, plain_text, ExchangeState};
 use crate::santa::draw::{self as draw_rules, DrawError, Rules};
-use crate::server::accounts::new_link;
-use crate::server::state::AppState;
 use chrono_tz::Tz;
 use rand::SeedableRng;
 
@@ -29,7 +29,7 @@ const DRAWN_ALREADY: &str = "The names have already been drawn: the members can'
 /// Counts `n` mails a member causes to people who are not (yet) in their exchange.
 async fn limit_mails_to_others(state: &AppState, user: &User, n: usize) -> Result<(), AppError> {
     let bucket = format!("mail-others:{}", user.id);
-    crate::server::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
+    crate::core::server::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
 }
 
 /// Begins a write transaction in which the exchange is still gathering (see
@@ -134,10 +134,10 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
     let description = plain_text(description, "The description", domain::DESCRIPTION_MAX, false, true)
         .map_err(|e| invalid("description", e))?;
     let msg = "You have started too many exchanges today; try again tomorrow.";
-    crate::server::accounts::limit(state, &format!("exchanges:{}", user.id), DAY, EXCHANGES_PER_DAY, msg).await?;
+    crate::core::server::accounts::limit(state, &format!("exchanges:{}", user.id), DAY, EXCHANGES_PER_DAY, msg).await?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let share = &crate::server::crypto::new_share_token();
+    let share = &crate::core::server::crypto::new_share_token();
     let id = store::create(&mut *tx, user.id, &name, &note, &description, share, now).await?;
     store::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
@@ -160,7 +160,7 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
         store::members(pool, id).await?.into_iter().map(|(uid, _)| uid).filter(|&uid| uid != user.id).collect();
     limit_mails_to_others(state, user, others.len()).await?;
     let mut tx = state.db.begin_write().await?;
-    let share = &crate::server::crypto::new_share_token();
+    let share = &crate::core::server::crypto::new_share_token();
     let new_id = store::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
     store::add_member(&mut *tx, new_id, user.id, now).await?;
     for uid in others {
@@ -264,7 +264,7 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     }
     tx.commit().await?;
     state.worker_wake.notify_one();
-    crate::server::live::notify(state, super::topic(id));
+    crate::core::server::live::notify(state, super::topic(id));
     Ok(report)
 }
 
@@ -272,7 +272,7 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
 pub async fn remind(state: &AppState, user: &User, id: i64, email: &str) -> Result<(), AppError> {
     let ex = creator_exchange(state, user, id).await?;
     must_be_gathering(&ex)?;
-    let email = crate::domain::email::EmailAddress::parse(email).map_err(|e| invalid("email", e))?;
+    let email = crate::core::domain::email::EmailAddress::parse(email).map_err(|e| invalid("email", e))?;
     limit_mails_to_others(state, user, 1).await?;
     let now = db::now();
     let mut tx = begin_gathering(state, id).await?;
@@ -345,7 +345,7 @@ pub async fn join(state: &AppState, user: &User, id: i64) -> Result<(), AppError
     }
     store::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
-    crate::server::live::notify(state, super::topic(id));
+    crate::core::server::live::notify(state, super::topic(id));
     tracing::info!(exchange_id = id, user_id = user.id, "joined an exchange");
     Ok(())
 }
@@ -355,7 +355,7 @@ pub async fn decline(state: &AppState, user: &User, id: i64) -> Result<(), AppEr
     if !user.verified || !declined.await? {
         return Err(AppError::NotFound);
     }
-    crate::server::live::notify(state, super::topic(id));
+    crate::core::server::live::notify(state, super::topic(id));
     Ok(())
 }
 
@@ -372,7 +372,7 @@ pub async fn remove_member(state: &AppState, user: &User, id: i64, member_id: i6
     store::forget_invite_of(&mut *tx, id, member_id).await?;
     tx.commit().await?;
     // Their open page hears this, checks membership again and closes its stream.
-    crate::server::live::notify(state, super::topic(id));
+    crate::core::server::live::notify(state, super::topic(id));
     Ok(())
 }
 
@@ -505,7 +505,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     .await?;
     tx.commit().await?;
     state.worker_wake.notify_one();
-    crate::server::live::notify(state, super::topic(id));
+    crate::core::server::live::notify(state, super::topic(id));
     // Info logs name the exchange, never a pair.
     tracing::info!(exchange_id = id, members = members.len(), "names drawn");
     Ok(())
@@ -570,7 +570,7 @@ async fn chat_of(state: &AppState, user: &User, ex: &Exchange) -> Result<SantaCh
 
 async fn limit_notes(state: &AppState, user: &User) -> Result<(), AppError> {
     let msg = "You are writing too many notes; wait a while and try again.";
-    crate::server::accounts::limit(state, &format!("notes:{}", user.id), 3600, NOTES_PER_HOUR, msg).await
+    crate::core::server::accounts::limit(state, &format!("notes:{}", user.id), 3600, NOTES_PER_HOUR, msg).await
 }
 
 pub async fn note_to_recipient(state: &AppState, user: &User, id: i64, body: &str) -> Result<(), AppError> {
@@ -655,7 +655,7 @@ pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<Pres
 }
 
 pub async fn wall(state: &AppState, viewer: Option<&User>, share_token: &str) -> Result<WallView, AppError> {
-    if !crate::server::crypto::looks_like_share_token(share_token) {
+    if !crate::core::server::crypto::looks_like_share_token(share_token) {
         return Err(AppError::NotFound);
     }
     let ex = store::by_share_token(&state.db.pool, share_token).await?.ok_or(AppError::NotFound)?;
@@ -708,7 +708,7 @@ pub async fn reveal(state: &AppState, exchange_id: i64) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("mailing the members: {e}"))?;
     tx.commit().await?;
     state.worker_wake.notify_one();
-    crate::server::live::notify(state, super::topic(exchange_id));
+    crate::core::server::live::notify(state, super::topic(exchange_id));
     tracing::info!(exchange_id, "exchange revealed");
     Ok(())
 }

@@ -159,14 +159,14 @@ pub async fn is_member<'e>(
 /// transaction: the draw's own conditional UPDATE takes the same row lock, so a join and a
 /// draw are serialised on Postgres as they are on SQLite (`BEGIN IMMEDIATE`), and a change
 /// that comes second sees the exchange drawn and is refused.
-pub async fn lock_gathering(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn lock_gathering(tx: &mut crate::core::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
     move_state(tx, exchange_id, ExchangeState::Gathering, ExchangeState::Gathering).await
 }
 
 /// Moves the exchange from `from` to `to` (the same state: only locks the row) when it is in
 /// `from`; true only for the call that did it.
 async fn move_state(
-    tx: &mut crate::db::Tx,
+    tx: &mut crate::core::db::Tx,
     exchange_id: i64,
     from: ExchangeState,
     to: ExchangeState,
@@ -302,7 +302,7 @@ pub async fn pending_invitations_for<'e>(
 /// invited it while it had no verified account (newcomers join without another click).
 /// Each join is conditional on the exchange still gathering (see `lock_gathering`).
 pub async fn accept_newcomer_invites(
-    tx: &mut crate::db::Tx,
+    tx: &mut crate::core::db::Tx,
     email: &str,
     user_id: i64,
     now: i64,
@@ -374,7 +374,7 @@ pub async fn exclusions<'e>(
 
 /// Every exclusion, hidden ones included, as (giver, receiver, hidden): for the draw only.
 pub async fn exclusions_for_draw(
-    tx: &mut crate::db::Tx,
+    tx: &mut crate::core::db::Tx,
     exchange_id: i64,
 ) -> Result<Vec<(i64, i64, bool)>, sqlx::Error> {
     Ok(sqlx::query_as::<_, (i64, i64, i64)>(
@@ -390,7 +390,7 @@ pub async fn exclusions_for_draw(
 }
 
 /// Moves a gathering exchange to drawn. Of two concurrent draws exactly one gets `true`.
-pub async fn mark_drawn(tx: &mut crate::db::Tx, exchange_id: i64, reveal_at: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_drawn(tx: &mut crate::core::db::Tx, exchange_id: i64, reveal_at: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE exchanges SET state = 'drawn', reveal_at = $2 WHERE id = $1 AND state = 'gathering'")
         .bind(exchange_id)
         .bind(reveal_at)
@@ -400,7 +400,7 @@ pub async fn mark_drawn(tx: &mut crate::db::Tx, exchange_id: i64, reveal_at: i64
 }
 
 pub async fn insert_assignment(
-    tx: &mut crate::db::Tx,
+    tx: &mut crate::core::db::Tx,
     exchange_id: i64,
     giver: i64,
     receiver: i64,
@@ -487,7 +487,7 @@ pub async fn gift_of<'e>(
 }
 
 /// Moves a drawn exchange to revealed; true only for the one call that did it.
-pub async fn mark_revealed(tx: &mut crate::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_revealed(tx: &mut crate::core::db::Tx, exchange_id: i64) -> Result<bool, sqlx::Error> {
     move_state(tx, exchange_id, ExchangeState::Drawn, ExchangeState::Revealed).await
 }
 

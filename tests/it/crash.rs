@@ -3,8 +3,8 @@
 //! is the one in flight at the kill, and it carries the same Message-ID (derived from its
 //! idempotency key), so a receiver can recognise it.
 use crate::helpers::{connect, eventually, header, sqlite_db, SmtpServer};
-use hearth::db;
-use hearth::domain::outbox::AccountMail;
+use hearth::core::db;
+use hearth::core::domain::outbox::AccountMail;
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -1,9 +1,9 @@
 //! Database tests, each run on SQLite and on Postgres.
 use crate::helpers::{all_dbs, connect};
-use hearth::db::{self, links::NewLink, users::NewUser, DbError};
-use hearth::domain::jobs::CLEANUP;
-use hearth::domain::links::{LinkPurpose, LinkState};
-use hearth::domain::outbox::{AccountMail, RetryDecision};
+use hearth::core::db::{self, links::NewLink, users::NewUser, DbError};
+use hearth::core::domain::jobs::CLEANUP;
+use hearth::core::domain::links::{LinkPurpose, LinkState};
+use hearth::core::domain::outbox::{AccountMail, RetryDecision};
 
 async fn user(d: &db::Db, email: &str) -> i64 {
     let u = NewUser { email, display_name: "Ann", password_hash: "x", time_zone: "UTC" };
@@ -36,7 +36,7 @@ async fn status_columns_reject_values_outside_their_enum() {
         .await;
         assert!(bad.is_err(), "{}", t.name);
         let u = db::users::by_id(&d.pool, id).await.unwrap().unwrap();
-        assert_eq!(u.role, hearth::domain::account::Role::Member, "{}", t.name);
+        assert_eq!(u.role, hearth::core::domain::account::Role::Member, "{}", t.name);
     }
 }
 

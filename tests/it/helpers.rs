@@ -1,8 +1,8 @@
 //! Spawning the application, databases and an SMTP server for tests.
-use hearth::db::Db;
-use hearth::server::config::{MailTransport, Settings};
-use hearth::server::startup::Application;
-use hearth::server::state::AppState;
+use hearth::core::db::Db;
+use hearth::core::server::config::{MailTransport, Settings};
+use hearth::core::server::startup::Application;
+use hearth::core::server::state::AppState;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -33,7 +33,10 @@ pub async fn postgres_db() -> Option<TestDb> {
         return None;
     };
     sqlx::any::install_default_drivers();
-    let name = format!("hearth_t_{}", &hearth::server::crypto::token_hash(&hearth::server::crypto::new_token())[..16]);
+    let name = format!(
+        "hearth_t_{}",
+        &hearth::core::server::crypto::token_hash(&hearth::core::server::crypto::new_token())[..16]
+    );
     let pool = sqlx::AnyPool::connect(&base).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
     pool.close().await;
@@ -162,7 +165,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The link in the newest dev-mailbox mail to `to`, as a path (`/l/…` or `/reset/…`).
 pub async fn last_link_to(state: &AppState, to: &str) -> String {
-    let mails = hearth::db::outbox::dev_mailbox_list(&state.db.pool, 100).await.unwrap();
+    let mails = hearth::core::db::outbox::dev_mailbox_list(&state.db.pool, 100).await.unwrap();
     let mail = mails.into_iter().find(|m| m.recipient == to).expect("no mail to that address");
     let base = state.settings.base_url().to_string();
     mail.text_body
@@ -172,9 +175,9 @@ pub async fn last_link_to(state: &AppState, to: &str) -> String {
 }
 
 /// Every mail delivered to `to` (after delivering what is due), newest first.
-pub async fn mails_to(state: &AppState, to: &str) -> Vec<hearth::db::outbox::DevMail> {
+pub async fn mails_to(state: &AppState, to: &str) -> Vec<hearth::core::db::outbox::DevMail> {
     deliver_all(state).await;
-    hearth::db::outbox::dev_mailbox_list(&state.db.pool, 1000)
+    hearth::core::db::outbox::dev_mailbox_list(&state.db.pool, 1000)
         .await
         .unwrap()
         .into_iter()
@@ -184,7 +187,9 @@ pub async fn mails_to(state: &AppState, to: &str) -> Vec<hearth::db::outbox::Dev
 
 /// Sends everything due, through the app's own worker code.
 pub async fn deliver_all(state: &AppState) {
-    while let hearth::jobs::outbox::Outcome::Sent(_) = hearth::jobs::outbox::dispatch_once(state).await.unwrap() {}
+    while let hearth::core::jobs::outbox::Outcome::Sent(_) =
+        hearth::core::jobs::outbox::dispatch_once(state).await.unwrap()
+    {}
 }
 
 /// Polls `f` until it is true or the time is up.

@@ -1,7 +1,7 @@
 //! The app over real HTTP on a random port.
 use crate::helpers::*;
-use hearth::db;
-use hearth::server::config::{MailTransport, SmtpTls};
+use hearth::core::db;
+use hearth::core::server::config::{MailTransport, SmtpTls};
 use reqwest::StatusCode;
 
 const PW: &str = "correct horse battery";
@@ -461,18 +461,24 @@ async fn outbox_retries_after_a_failing_send() {
     .await;
     sign_up(&app, "ann@example.com").await;
     // Nothing listens on the SMTP port yet: the attempt fails and is scheduled again.
-    let out = hearth::jobs::outbox::dispatch_once(&app.state).await.unwrap();
-    assert_eq!(out, hearth::jobs::outbox::Outcome::Failed(1));
+    let out = hearth::core::jobs::outbox::dispatch_once(&app.state).await.unwrap();
+    assert_eq!(out, hearth::core::jobs::outbox::Outcome::Failed(1));
     let (attempts, due_at, sent): (i64, i64, Option<i64>) =
         sqlx::query_as("SELECT attempts, due_at, sent_at FROM outbox").fetch_one(&app.state.db.pool).await.unwrap();
     assert_eq!((attempts, sent), (1, None));
     assert!(due_at > db::now(), "retried later, not at once");
-    assert_eq!(hearth::jobs::outbox::dispatch_once(&app.state).await.unwrap(), hearth::jobs::outbox::Outcome::Empty);
+    assert_eq!(
+        hearth::core::jobs::outbox::dispatch_once(&app.state).await.unwrap(),
+        hearth::core::jobs::outbox::Outcome::Empty
+    );
 
     // The SMTP server comes up and the retry falls due: the mail goes out.
     let smtp = SmtpServer::start_on(port);
     sqlx::query("UPDATE outbox SET due_at = $1").bind(db::now()).execute(&app.state.db.pool).await.unwrap();
-    assert_eq!(hearth::jobs::outbox::dispatch_once(&app.state).await.unwrap(), hearth::jobs::outbox::Outcome::Sent(1));
+    assert_eq!(
+        hearth::core::jobs::outbox::dispatch_once(&app.state).await.unwrap(),
+        hearth::core::jobs::outbox::Outcome::Sent(1)
+    );
     let msgs = smtp.messages();
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].contains("Confirm your email for Hearth"));
@@ -493,7 +499,7 @@ async fn a_job_whose_time_passed_while_the_server_was_down_runs_at_the_next_star
         .await
         .unwrap();
         db::sessions::insert(&d.pool, "expired-session", uid, 1, 2).await.unwrap();
-        db::jobs::schedule(&d.pool, "cleanup:missed", hearth::domain::jobs::CLEANUP, "{}", db::now() - 3600)
+        db::jobs::schedule(&d.pool, "cleanup:missed", hearth::core::domain::jobs::CLEANUP, "{}", db::now() - 3600)
             .await
             .unwrap();
         d.pool.close().await;
@@ -613,7 +619,7 @@ async fn the_dev_mailbox_answers_only_loopback_clients_in_dev_mode() {
 async fn the_server_refuses_to_start_with_the_dev_mailbox_on_the_network() {
     let mut s = settings_for(&sqlite_db());
     s.server.addr = "0.0.0.0:0".into();
-    let err = hearth::server::startup::Application::build(s, hearth::GATHERINGS).await.err().expect("refused");
+    let err = hearth::core::server::startup::Application::build(s, hearth::GATHERINGS).await.err().expect("refused");
     assert!(err.to_string().contains("dev_mode"), "{err}");
 }
 
@@ -621,7 +627,7 @@ async fn the_server_refuses_to_start_with_the_dev_mailbox_on_the_network() {
 async fn servers_starting_in_the_same_process_never_stall_a_page_render() {
     // Generating the route list parks every Resource created meanwhile (a process-wide flag
     // in leptos_server); it must happen once per process, not at each Application::build.
-    assert!(std::ptr::eq(hearth::server::startup::route_list(), hearth::server::startup::route_list()));
+    assert!(std::ptr::eq(hearth::core::server::startup::route_list(), hearth::core::server::startup::route_list()));
     let app = spawn_app().await;
     sign_up(&app, "ann@example.com").await;
     deliver_all(&app.state).await;
@@ -814,8 +820,8 @@ async fn a_session_of_an_unverified_account_is_no_session() {
     sign_up(&app, "eve@example.com").await;
     let eve = db::users::by_email(&app.state.db.pool, "eve@example.com").await.unwrap().unwrap();
     // A session left from before unverified accounts were refused at login.
-    let token = hearth::server::crypto::new_token();
-    let hash = hearth::server::crypto::token_hash(&token);
+    let token = hearth::core::server::crypto::new_token();
+    let hash = hearth::core::server::crypto::token_hash(&token);
     db::sessions::insert(&app.state.db.pool, &hash, eve.id, db::now(), db::now() + 3600).await.unwrap();
     let res = app
         .client

@@ -1,6 +1,6 @@
 //! Secret Santa over real HTTP: invites, the draw, secrecy, gifts, the reveal, coal, shame.
 use crate::helpers::*;
-use hearth::db;
+use hearth::core::db;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -443,7 +443,10 @@ async fn the_reveal_runs_once_with_two_workers_racing_and_brings_gifts_coal_and_
             assert_eq!(s, StatusCode::OK);
         }
         make_reveal_due(&app, id).await;
-        let (a, b) = tokio::join!(hearth::jobs::timed::run_due(&app.state), hearth::jobs::timed::run_due(&app.state));
+        let (a, b) = tokio::join!(
+            hearth::core::jobs::timed::run_due(&app.state),
+            hearth::core::jobs::timed::run_due(&app.state)
+        );
         assert_eq!(a.unwrap() + b.unwrap(), 1, "the reveal job ran once");
         hearth::santa::service::reveal(&app.state, id).await.unwrap(); // a late duplicate does nothing
         let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE $1")
@@ -848,7 +851,7 @@ async fn a_failing_reveal_is_retried_until_it_succeeds_and_shows_as_revealing() 
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    assert_eq!(hearth::jobs::timed::run_due(&app.state).await.unwrap(), 1);
+    assert_eq!(hearth::core::jobs::timed::run_due(&app.state).await.unwrap(), 1);
     assert!(!db::jobs::is_done(&app.state.db.pool, &format!("reveal:{id}")).await.unwrap());
     let metrics = app.get(&app.client, "/metrics").await.text().await.unwrap();
     assert!(metrics.contains("hearth_jobs_failing 1"), "{metrics}");
@@ -866,7 +869,7 @@ async fn a_failing_reveal_is_retried_until_it_succeeds_and_shows_as_revealing() 
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    hearth::jobs::timed::run_due(&app.state).await.unwrap();
+    hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
     let (_, view) = json(app.call(&people[0].client, "get_exchange", &[("id", &id.to_string())]).await).await;
     assert_eq!(view["state"], "Revealed");
     let metrics = app.get(&app.client, "/metrics").await.text().await.unwrap();
@@ -948,7 +951,7 @@ async fn wish_hints_and_notes_reach_the_other_side_without_naming_the_giver() {
         }
         // After the reveal the conversation is closed.
         make_reveal_due(&app, id).await;
-        hearth::jobs::timed::run_due(&app.state).await.unwrap();
+        hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
         let (s, _) = json(app.call(&bob.client, "note_to_santa", &[("id", &sid), ("body", "late")]).await).await;
         assert_eq!(s, StatusCode::CONFLICT);
         app.shutdown().await;
@@ -1004,7 +1007,7 @@ async fn when_last_times_hidden_pairs_make_a_draw_impossible_it_is_drawn_without
     let app = spawn_app().await;
     let (id, people) = drawn_exchange(&app).await;
     make_reveal_due(&app, id).await;
-    hearth::jobs::timed::run_due(&app.state).await.unwrap();
+    hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
     let last_year = drawn_pairs(&app, id).await;
     let res = app.call(&people[0].client, "start_again", &[("id", &id.to_string())]).await;
     let new_id: i64 = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();

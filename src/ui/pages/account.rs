@@ -1,5 +1,5 @@
 //! "Me": who is signed in, and logging out.
-use crate::api::auth::{whoami, LogOut};
+use crate::core::api::auth::{whoami, LogOut};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

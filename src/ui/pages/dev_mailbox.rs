@@ -1,5 +1,5 @@
 //! The dev mailbox: every mail the app sent, with its links clickable (dev mode only).
-use crate::api::dev::dev_mailbox;
+use crate::core::api::dev::dev_mailbox;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

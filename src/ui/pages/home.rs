@@ -1,5 +1,5 @@
 //! The home page: what Hearth is, and where to go.
-use crate::api::auth::whoami;
+use crate::core::api::auth::whoami;
 use crate::ui::components::layout::sections;
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -3,13 +3,13 @@
 use super::crypto::{self, token_hash};
 use super::registry::{Topic, VerifiedAddress};
 use super::state::AppState;
-use crate::api::error::AppError;
-use crate::db::{self, links::NewLink, links::PendingCredentials, users::NewUser, users::User, DbError};
-use crate::domain::account::{DisplayName, NewPassword};
-use crate::domain::email::EmailAddress;
-use crate::domain::links::{next_or_home, LinkPurpose, LinkState};
-use crate::domain::outbox::AccountMail;
-use crate::domain::time::parse_time_zone;
+use crate::core::api::error::AppError;
+use crate::core::db::{self, links::NewLink, links::PendingCredentials, users::NewUser, users::User, DbError};
+use crate::core::domain::account::{DisplayName, NewPassword};
+use crate::core::domain::email::EmailAddress;
+use crate::core::domain::links::{next_or_home, LinkPurpose, LinkState};
+use crate::core::domain::outbox::AccountMail;
+use crate::core::domain::time::parse_time_zone;
 
 const LOGIN_WINDOW_SECS: i64 = 15 * 60;
 const LINK_WINDOW_SECS: i64 = 3600;
@@ -196,11 +196,11 @@ pub async fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> 
     let now = db::now();
     let seen = db::rate_limits::login_failures(&state.db.pool, email.as_str()).await?;
     if let Some((failures, last)) = seen.filter(|(_, last)| *last >= now - LOGIN_FAILURES_FORGOTTEN_SECS) {
-        let wait = crate::domain::account::login_wait_secs(failures, a.login_per_address, last, now);
+        let wait = crate::core::domain::account::login_wait_secs(failures, a.login_per_address, last, now);
         if wait > 0 {
             return Err(AppError::TooManyRequests(format!(
                 "Too many failed attempts for this address. Try again in {}, or get a sign-in link by email below.",
-                crate::domain::time::describe_secs(wait)
+                crate::core::domain::time::describe_secs(wait)
             )));
         }
     }

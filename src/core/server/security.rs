@@ -2,7 +2,7 @@
 //! readable status codes for server-function errors, request counting.
 use super::metrics::Metrics;
 use super::state::AppState;
-use crate::api::error::AppError;
+use crate::core::api::error::AppError;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::middleware::Next;

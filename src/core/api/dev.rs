@@ -18,13 +18,13 @@ pub struct DevMailView {
 /// `NotFound` otherwise.
 #[server(prefix = "/api", endpoint = "dev_mailbox")]
 pub async fn dev_mailbox() -> Result<Vec<DevMailView>, AppError> {
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     if !state.settings.server.dev_mode || !context::client_is_loopback() {
         return Err(AppError::NotFound);
     }
     let base = state.settings.base_url().to_string();
-    let mails = crate::db::outbox::dev_mailbox_list(&state.db.pool, 100).await?;
+    let mails = crate::core::db::outbox::dev_mailbox_list(&state.db.pool, 100).await?;
     Ok(mails
         .into_iter()
         .map(|m| DevMailView {
@@ -39,7 +39,7 @@ pub async fn dev_mailbox() -> Result<Vec<DevMailView>, AppError> {
             to: m.recipient,
             subject: m.subject,
             text: m.text_body,
-            sent_at: crate::domain::time::format_in_zone(m.created_at, chrono_tz::UTC),
+            sent_at: crate::core::domain::time::format_in_zone(m.created_at, chrono_tz::UTC),
         })
         .collect())
 }

@@ -1,10 +1,10 @@
 //! Delivers due outbox rows: claim with a lease, render, send, record.
-use crate::db;
-use crate::domain::outbox::{after_failure, kind_of, AccountMail, RetryDecision};
-use crate::mail::templates::{account_parts, compose};
-use crate::server::metrics::Metrics;
-use crate::server::registry;
-use crate::server::state::AppState;
+use crate::core::db;
+use crate::core::domain::outbox::{after_failure, kind_of, AccountMail, RetryDecision};
+use crate::core::mail::templates::{account_parts, compose};
+use crate::core::server::metrics::Metrics;
+use crate::core::server::registry;
+use crate::core::server::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

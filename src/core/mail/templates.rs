@@ -2,7 +2,7 @@
 //! core's own mails: accounts. A gathering fills `MailParts` for its own kinds (see
 //! `server::registry::MailKind`) and calls `compose`.
 use super::OutgoingEmail;
-use crate::domain::outbox::AccountMail;
+use crate::core::domain::outbox::AccountMail;
 use askama::Template;
 
 /// What a mail says: a subject, a paragraph, one button (a deep link) and a closing line.

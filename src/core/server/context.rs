@@ -2,8 +2,8 @@
 //! and the session cookie.
 use super::crypto::token_hash;
 use super::state::AppState;
-use crate::api::error::AppError;
-use crate::db::{self, users::User};
+use crate::core::api::error::AppError;
+use crate::core::db::{self, users::User};
 use axum::extract::ConnectInfo;
 use http::header::{COOKIE, SET_COOKIE};
 use http::request::Parts;

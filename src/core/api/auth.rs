@@ -1,6 +1,6 @@
 //! Accounts: sign-up, login, logout, emailed links, password reset, who am I.
 use super::error::AppError;
-use crate::domain::links::{LinkPurpose, LinkState};
+use crate::core::domain::links::{LinkPurpose, LinkState};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,10 +42,10 @@ pub async fn sign_up(
     time_zone: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     let input = accounts::SignUp { email, display_name, password, time_zone, next };
-    let nonce = crate::server::crypto::new_token();
+    let nonce = crate::core::server::crypto::new_token();
     let email = accounts::sign_up(&state, input, &context::client_ip(), &nonce).await?;
     context::set_signup_cookie(&state, &nonce);
     leptos_axum::redirect(&check_inbox_path("verify", email.as_str()));
@@ -55,19 +55,19 @@ pub async fn sign_up(
 /// Public. Password login; lands on `next`.
 #[server(prefix = "/api", endpoint = "log_in")]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     let user = accounts::log_in(&state, &email, &password, &context::client_ip()).await?;
     let token = accounts::start_session(&state, user.id).await?;
     context::set_session_cookie(&state, &token);
-    leptos_axum::redirect(&crate::domain::links::next_or_home(next.as_deref()));
+    leptos_axum::redirect(&crate::core::domain::links::next_or_home(next.as_deref()));
     Ok(())
 }
 
 /// Ends the current session.
 #[server(prefix = "/api", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     if let Some(token) = context::cookie(context::SESSION_COOKIE) {
         accounts::end_session(&state, &token).await?;
@@ -80,7 +80,7 @@ pub async fn log_out() -> Result<(), AppError> {
 /// Public. Mails a sign-in link if the address has an account; the answer never says.
 #[server(prefix = "/api", endpoint = "request_sign_in_link")]
 pub async fn request_sign_in_link(email: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     accounts::request_link(&state, &email, LinkPurpose::SignIn, next.as_deref(), &context::client_ip()).await?;
     leptos_axum::redirect(&check_inbox_path("link", email.trim()));
@@ -90,7 +90,7 @@ pub async fn request_sign_in_link(email: String, next: Option<String>) -> Result
 /// Public. Mails a password-reset link if the address has an account; the answer never says.
 #[server(prefix = "/api", endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     accounts::request_link(&state, &email, LinkPurpose::ResetPassword, None, &context::client_ip()).await?;
     leptos_axum::redirect(&check_inbox_path("reset", email.trim()));
@@ -100,7 +100,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Public (the token is the credential). Sets a new password and signs in.
 #[server(prefix = "/api", endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     let user_id = accounts::reset_password(&state, &token, &password, &context::client_ip()).await?;
     let session = accounts::start_session(&state, user_id).await?;
@@ -112,7 +112,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 /// Public (the token is the credential). What an emailed link is, without using it.
 #[server(prefix = "/api", endpoint = "get_link")]
 pub async fn get_link(token: String) -> Result<LinkView, AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     let info = accounts::peek_link(&state, &token).await?;
     let signup = context::cookie(context::SIGNUP_COOKIE);
@@ -131,7 +131,7 @@ pub async fn get_link(token: String) -> Result<LinkView, AppError> {
 /// when the page asked for it.
 #[server(prefix = "/api", endpoint = "continue_link")]
 pub async fn continue_link(token: String, password: Option<String>) -> Result<(), AppError> {
-    use crate::server::{accounts, context};
+    use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     let signup = context::cookie(context::SIGNUP_COOKIE);
     let (user_id, target) =
@@ -145,12 +145,12 @@ pub async fn continue_link(token: String, password: Option<String>) -> Result<()
 /// Public. The signed-in person, or `None`.
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    use crate::server::context;
+    use crate::core::server::context;
     let state = context::app_state()?;
     let Some(u) = context::maybe_user(&state).await? else { return Ok(None) };
-    let hash = crate::db::users::password_hash(&state.db.pool, u.id).await?;
+    let hash = crate::core::db::users::password_hash(&state.db.pool, u.id).await?;
     Ok(Some(Me {
-        has_password: hash.is_some_and(|h| h != crate::db::users::NO_PASSWORD),
+        has_password: hash.is_some_and(|h| h != crate::core::db::users::NO_PASSWORD),
         display_name: u.display_name,
         email: u.email,
         time_zone: u.time_zone,

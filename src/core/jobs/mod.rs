@@ -3,8 +3,8 @@
 pub mod outbox;
 pub mod timed;
 
-use crate::db;
-use crate::server::state::AppState;
+use crate::core::db;
+use crate::core::server::state::AppState;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

@@ -1,8 +1,8 @@
 //! The state every handler, server function and job reads.
 use super::config::Settings;
 use super::metrics::Metrics;
-use crate::db::Db;
-use crate::mail::Mailer;
+use crate::core::db::Db;
+use crate::core::mail::Mailer;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;

@@ -5,8 +5,8 @@ use super::metrics::Metrics;
 use super::security;
 use super::state::AppState;
 use crate::app::{shell, App};
-use crate::db::{self, Db};
-use crate::mail::Mailer;
+use crate::core::db::{self, Db};
+use crate::core::mail::Mailer;
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
@@ -28,7 +28,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
 use super::registry::Gathering;
-use crate::domain::outbox::AccountMail;
+use crate::core::domain::outbox::AccountMail;
 
 pub struct Application {
     listener: TcpListener,
@@ -103,7 +103,8 @@ impl Application {
     /// finishes in-flight requests.
     pub async fn run_with_shutdown(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let cancel = self.state.shutdown.clone();
-        let worker = self.state.settings.worker.enabled.then(|| crate::jobs::spawn(self.state.clone(), cancel.clone()));
+        let worker =
+            self.state.settings.worker.enabled.then(|| crate::core::jobs::spawn(self.state.clone(), cancel.clone()));
         let stop = cancel.clone();
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

@@ -1,7 +1,7 @@
 //! The mail outbox: rows written in the same transaction as the change that causes them,
 //! claimed by workers with a lease, retried with backoff, dead-lettered after N attempts.
 use super::{Backend, Db};
-use crate::domain::outbox::{Mail, RetryDecision};
+use crate::core::domain::outbox::{Mail, RetryDecision};
 use sqlx::{Any, Executor};
 
 /// Enqueues a message; a second message with the same idempotency key is ignored.

@@ -1,11 +1,11 @@
 //! Timed jobs: claim those whose time has come (including any missed while the server was
 //! down), run them, record the outcome.
-use crate::db;
-use crate::domain::jobs::{cleanup_key, CLEANUP, CLEANUP_EVERY_SECS};
-use crate::domain::outbox::{after_failure, RetryDecision};
-use crate::server::metrics::Metrics;
-use crate::server::registry;
-use crate::server::state::AppState;
+use crate::core::db;
+use crate::core::domain::jobs::{cleanup_key, CLEANUP, CLEANUP_EVERY_SECS};
+use crate::core::domain::outbox::{after_failure, RetryDecision};
+use crate::core::server::metrics::Metrics;
+use crate::core::server::registry;
+use crate::core::server::state::AppState;
 
 /// Makes sure a cleanup is scheduled for the current hour (idempotent across instances).
 pub async fn ensure_cleanup_scheduled(state: &AppState) -> Result<(), sqlx::Error> {

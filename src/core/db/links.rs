@@ -1,5 +1,5 @@
 //! Single-use, expiring tokens behind emailed deep links. Only their hash is stored.
-use crate::domain::links::{link_state, LinkPurpose, LinkState};
+use crate::core::domain::links::{link_state, LinkPurpose, LinkState};
 use sqlx::{Any, Executor};
 
 pub struct NewLink<'a> {

@@ -1,6 +1,6 @@
 //! Accounts.
 use super::DbError;
-use crate::domain::account::Role;
+use crate::core::domain::account::Role;
 use sqlx::{Any, Executor};
 
 /// A stored account, without its password hash.
