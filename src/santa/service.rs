@@ -80,11 +80,7 @@ fn invalid(field: &str, e: impl ToString) -> AppError {
 
 /// The exchange, if the user is a member (else `NotFound`: non-members learn nothing).
 async fn member_exchange(state: &AppState, user: &User, id: i64) -> Result<Exchange, AppError> {
-    let ex = store::get(&state.db.pool, id).await?.ok_or(AppError::NotFound)?;
-    if !store::is_member(&state.db.pool, id, user.id).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(ex)
+    store::get_for_member(&state.db.pool, id, user.id).await?.ok_or(AppError::NotFound)
 }
 
 async fn creator_exchange(state: &AppState, user: &User, id: i64) -> Result<Exchange, AppError> {
@@ -206,10 +202,11 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> Result<ExchangeView
     } else {
         (Vec::new(), Vec::new())
     };
-    let my_recipient = store::recipient_of(pool, id, user.id).await?.map(|(_, n)| n);
-    // The page's one resource carries the member's own Santa card too.
-    let my_santa = chat_of(state, user, &ex).await?;
-    let my_gift_chosen = store::gift_of(pool, id, user.id).await?.is_some();
+    // The page's one resource carries the member's own side and Santa card too.
+    let side = store::member_side(pool, id, user.id).await?;
+    let my_recipient = side.recipient.map(|(_, n)| n);
+    let my_gift_chosen = side.gift_chosen;
+    let my_santa = chat_with(side.wish_hint, state, user, &ex).await?;
     Ok(ExchangeView {
         id,
         creator_id: ex.creator_id,
@@ -554,14 +551,15 @@ pub async fn santa_chat(state: &AppState, user: &User, id: i64) -> Result<SantaC
 /// The member's side as a recipient (wish hint, notes with their anonymous Santa); the
 /// caller has checked membership.
 async fn chat_of(state: &AppState, user: &User, ex: &Exchange) -> Result<SantaChat, AppError> {
-    let id = ex.id;
-    let pool = &state.db.pool;
-    let notes = match store::giver_id_for_notes(pool, id, user.id).await? {
-        Some(giver) => note_views(store::notes(pool, id, giver).await?, false, tz_of(user)),
-        None => Vec::new(),
-    };
+    let hint = store::wish_hint_of(&state.db.pool, ex.id, user.id).await?;
+    chat_with(hint, state, user, ex).await
+}
+
+/// The member's card as a recipient, their wish hint already read.
+async fn chat_with(my_wish_hint: String, state: &AppState, user: &User, ex: &Exchange) -> Result<SantaChat, AppError> {
+    let notes = note_views(store::notes_received(&state.db.pool, ex.id, user.id).await?, false, tz_of(user));
     Ok(SantaChat {
-        my_wish_hint: store::wish_hint_of(pool, id, user.id).await?,
+        my_wish_hint,
         can_edit_hint: ex.state != ExchangeState::Revealed,
         notes,
         can_write: ex.state == ExchangeState::Drawn,

@@ -59,6 +59,53 @@ pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: i64) -> Result<O
     Ok(sqlx::query_as::<_, Row>(&sql).bind(id).fetch_optional(ex).await?.map(from_row))
 }
 
+/// The exchange, if `user_id` is one of its members (one query for both).
+pub async fn get_for_member<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: i64,
+    user_id: i64,
+) -> Result<Option<Exchange>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM exchanges e JOIN exchange_members m ON m.exchange_id = e.id AND m.user_id = $2 WHERE e.id = $1"
+    );
+    Ok(sqlx::query_as::<_, Row>(&sql).bind(id).bind(user_id).fetch_optional(ex).await?.map(from_row))
+}
+
+/// What a member's own page shows of their side, in one query: their wish hint, their
+/// recipient (id, name) once drawn, and whether they chose a gift.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberSide {
+    pub wish_hint: String,
+    pub recipient: Option<(i64, String)>,
+    pub gift_chosen: bool,
+}
+
+pub async fn member_side<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    user_id: i64,
+) -> Result<MemberSide, sqlx::Error> {
+    let row = sqlx::query_as::<_, (String, Option<i64>, Option<String>, i64)>(
+        "SELECT m.wish_hint, a.receiver_id, u.display_name,
+                (SELECT COUNT(*) FROM exchange_gifts g WHERE g.exchange_id = m.exchange_id AND g.giver_id = m.user_id)
+         FROM exchange_members m
+         LEFT JOIN exchange_assignments a ON a.exchange_id = m.exchange_id AND a.giver_id = m.user_id
+         LEFT JOIN users u ON u.id = a.receiver_id
+         WHERE m.exchange_id = $1 AND m.user_id = $2",
+    )
+    .bind(exchange_id)
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row
+        .map(|(wish_hint, rid, rname, gifts)| MemberSide {
+            wish_hint,
+            recipient: rid.zip(rname),
+            gift_chosen: gifts > 0,
+        })
+        .unwrap_or_default())
+}
+
 /// The exchange behind a wall-of-shame address.
 pub async fn by_share_token<'e>(
     ex: impl Executor<'e, Database = Any>,
@@ -611,6 +658,27 @@ pub async fn notes<'e>(
     )
     .bind(exchange_id)
     .bind(giver)
+    .fetch_all(ex)
+    .await?
+    .into_iter()
+    .map(|(f, b, t)| (f == 1, b, t))
+    .collect())
+}
+
+/// The conversation `receiver` has with their anonymous Santa, oldest first (written by
+/// the giver?, body, time): the giver is matched in SQL and never leaves the server.
+pub async fn notes_received<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    exchange_id: i64,
+    receiver: i64,
+) -> Result<Vec<(bool, String, i64)>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT n.from_giver, n.body, n.created_at FROM exchange_notes n
+         JOIN exchange_assignments a ON a.exchange_id = n.exchange_id AND a.giver_id = n.giver_id
+         WHERE n.exchange_id = $1 AND a.receiver_id = $2 ORDER BY n.id",
+    )
+    .bind(exchange_id)
+    .bind(receiver)
     .fetch_all(ex)
     .await?
     .into_iter()

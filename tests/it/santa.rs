@@ -419,6 +419,8 @@ async fn gifts_are_one_emoji_and_a_short_plain_message() {
         assert_eq!(s, StatusCode::OK);
         let (_, g) = json(app.call(&giver.client, "get_gift", &[("id", &sid)]).await).await;
         assert_eq!((g["emoji"].as_str(), g["message"].as_str()), (Some("🧸"), Some("Changed my mind")));
+        let (_, page) = json(app.call(&giver.client, "get_exchange", &[("id", &sid)]).await).await;
+        assert_eq!(page["my_gift_chosen"], true);
         app.shutdown().await;
     });
 }
@@ -940,6 +942,13 @@ async fn wish_hints_and_notes_reach_the_other_side_without_naming_the_giver() {
             assert_eq!(chat["notes"][0]["mine"], false);
             let text = chat.to_string();
             assert!(!text.contains(&giver.name) && !text.contains("giver"), "{text}");
+            // The exchange page's one answer carries the same card.
+            let (_, page) = json(app.call(&recipient.client, "get_exchange", &[("id", &sid)]).await).await;
+            assert_eq!(page["my_santa"]["notes"][0]["body"], note.as_str());
+            assert_eq!(page["my_santa"]["my_wish_hint"], format!("{} likes tea", recipient.name));
+            let (_, mine) = json(app.call(&giver.client, "get_exchange", &[("id", &sid)]).await).await;
+            assert_eq!(mine["my_recipient"], recipient.name.as_str());
+            assert_eq!(mine["my_gift_chosen"], false);
             let reply = format!("Thanks, from {}", recipient.name);
             let (s, _) =
                 json(app.call(&recipient.client, "note_to_santa", &[("id", &sid), ("body", &reply)]).await).await;
