@@ -1,5 +1,6 @@
 //! The Hearth server binary: configuration, telemetry, then the application.
-use hearth::core::server::{config::Settings, startup::Application, telemetry};
+use hearth::core::config::Settings;
+use hearth::core::server::{startup::Application, telemetry};
 
 // mimalloc gives freed memory back (argon2 allocates 19 MiB per hash).
 #[global_allocator]

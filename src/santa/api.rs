@@ -1,7 +1,7 @@
 //! Secret Santa server functions (thin: the current user, then the service). Before the
 //! reveal, no answer here carries any pair except the asking giver's own recipient.
 use super::types::*;
-use crate::core::api::error::AppError;
+use crate::core::error::AppError;
 use leptos::prelude::*;
 
 /// Signed in. The exchanges the viewer belongs to.

@@ -1,7 +1,7 @@
 //! Secret Santa's timed job: the reveal, at the time the creator chose (registered with the
 //! core's timed jobs as kind "reveal").
-use crate::core::server::registry::{BoxFuture, JobKind};
-use crate::core::server::state::AppState;
+use crate::core::registry::{BoxFuture, JobKind};
+use crate::core::state::AppState;
 
 pub const REVEAL: &str = "reveal";
 

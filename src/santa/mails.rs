@@ -4,8 +4,8 @@ use super::store;
 use crate::core::domain::outbox::Mail;
 use crate::core::mail::templates::{compose, MailParts};
 use crate::core::mail::OutgoingEmail;
-use crate::core::server::registry::{BoxFuture, MailKind};
-use crate::core::server::state::AppState;
+use crate::core::registry::{BoxFuture, MailKind};
+use crate::core::state::AppState;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

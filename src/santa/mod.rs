@@ -25,10 +25,10 @@ pub use registration::{topic, GATHERING};
 
 #[cfg(feature = "ssr")]
 mod registration {
-    use crate::core::api::error::AppError;
     use crate::core::db;
-    use crate::core::server::registry::{BoxFuture, Gathering, LiveTopic, Topic, VerifiedAddress};
-    use crate::core::server::state::AppState;
+    use crate::core::error::AppError;
+    use crate::core::registry::{BoxFuture, Gathering, LiveTopic, Topic, VerifiedAddress};
+    use crate::core::state::AppState;
 
     /// What Secret Santa registers with the core.
     pub static GATHERING: Gathering = Gathering {

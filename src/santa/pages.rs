@@ -1,7 +1,7 @@
 //! Secret Santa pages: my exchanges, one exchange, my gift, my present, the wall of shame.
 use super::api::*;
 use super::types::*;
-use crate::core::api::error::AppError;
+use crate::core::error::AppError;
 use crate::santa::domain::ExchangeState;
 use crate::ui::components::form::{done, typed, Field, FormError, Submit};
 use crate::ui::components::layout::Section;

@@ -4,12 +4,12 @@ use super::jobs::{reveal_key, REVEAL};
 use super::mails::SantaMail;
 use super::store::{self, Exchange};
 use super::types::*;
-use crate::core::api::error::AppError;
 use crate::core::db::{self, users::User};
 use crate::core::domain::links::LinkPurpose;
 use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use crate::core::error::AppError;
 use crate::core::server::accounts::new_link;
-use crate::core::server::state::AppState;
+use crate::core::state::AppState;
 use crate::santa::domain::{self, check_reveal_at, parse_address_list, parse_gift_emoji, plain_text, ExchangeState};
 use crate::santa::draw::{self as draw_rules, DrawError, Rules};
 use chrono_tz::Tz;
@@ -133,7 +133,7 @@ pub async fn create(state: &AppState, user: &User, name: &str, note: &str, descr
     crate::core::server::accounts::limit(state, &format!("exchanges:{}", user.id), DAY, EXCHANGES_PER_DAY, msg).await?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let share = &crate::core::server::crypto::new_share_token();
+    let share = &crate::core::crypto::new_share_token();
     let id = store::create(&mut *tx, user.id, &name, &note, &description, share, now).await?;
     store::add_member(&mut *tx, id, user.id, now).await?;
     tx.commit().await?;
@@ -156,7 +156,7 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
         store::members(pool, id).await?.into_iter().map(|(uid, _)| uid).filter(|&uid| uid != user.id).collect();
     limit_mails_to_others(state, user, others.len()).await?;
     let mut tx = state.db.begin_write().await?;
-    let share = &crate::core::server::crypto::new_share_token();
+    let share = &crate::core::crypto::new_share_token();
     let new_id = store::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
     store::add_member(&mut *tx, new_id, user.id, now).await?;
     for uid in others {
@@ -653,7 +653,7 @@ pub async fn present_view(state: &AppState, user: &User, id: i64) -> Result<Pres
 }
 
 pub async fn wall(state: &AppState, viewer: Option<&User>, share_token: &str) -> Result<WallView, AppError> {
-    if !crate::core::server::crypto::looks_like_share_token(share_token) {
+    if !crate::core::crypto::looks_like_share_token(share_token) {
         return Err(AppError::NotFound);
     }
     let ex = store::by_share_token(&state.db.pool, share_token).await?.ok_or(AppError::NotFound)?;

@@ -81,3 +81,48 @@ fn pages_import_no_server_side_module() {
         .collect();
     assert!(offending.is_empty(), "{}", offending.join("\n"));
 }
+
+/// The core's layers, lowest first (src/core/mod.rs): a file may import its own layer and
+/// those before it, never one after it (no two core modules import each other).
+const CORE_LAYERS: &[&[&str]] = &[
+    &["domain", "error"],
+    &["config", "crypto", "metrics", "assets"],
+    &["db"],
+    &["mail"],
+    &["state", "registry"],
+    &["jobs"],
+    &["server"],
+    &["api"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    CORE_LAYERS.iter().position(|layer| layer.contains(&module))
+}
+
+#[test]
+fn core_layers_import_only_downwards() {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
+    let mut offending = Vec::new();
+    let mut seen = 0;
+    for file in files_under(&["src/core"]) {
+        let rel = file.strip_prefix(&core).unwrap();
+        let first = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let Some(own) = layer_of(&first) else { continue };
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")) {
+            for part in line.split("crate::core::").skip(1) {
+                let module: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                seen += 1;
+                if layer_of(&module).is_some_and(|l| l > own) {
+                    offending.push(format!("{}:{}: {first} imports {module}", file.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(offending.is_empty(), "{}", offending.join("\n"));
+    assert!(seen > 50, "the scan found only {seen} core imports: is it still reading them?");
+    assert!(CORE_LAYERS
+        .iter()
+        .flat_map(|l| l.iter())
+        .all(|m| core.join(m).exists() || core.join(format!("{m}.rs")).exists()));
+}

@@ -1,8 +1,8 @@
 //! Spawning the application, databases and an SMTP server for tests.
+use hearth::core::config::{MailTransport, Settings};
 use hearth::core::db::Db;
-use hearth::core::server::config::{MailTransport, Settings};
 use hearth::core::server::startup::Application;
-use hearth::core::server::state::AppState;
+use hearth::core::state::AppState;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -33,10 +33,7 @@ pub async fn postgres_db() -> Option<TestDb> {
         return None;
     };
     sqlx::any::install_default_drivers();
-    let name = format!(
-        "hearth_t_{}",
-        &hearth::core::server::crypto::token_hash(&hearth::core::server::crypto::new_token())[..16]
-    );
+    let name = format!("hearth_t_{}", &hearth::core::crypto::token_hash(&hearth::core::crypto::new_token())[..16]);
     let pool = sqlx::AnyPool::connect(&base).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
     pool.close().await;

@@ -1,7 +1,7 @@
 //! The app over real HTTP on a random port.
 use crate::helpers::*;
+use hearth::core::config::{MailTransport, SmtpTls};
 use hearth::core::db;
-use hearth::core::server::config::{MailTransport, SmtpTls};
 use reqwest::StatusCode;
 
 const PW: &str = "correct horse battery";
@@ -820,8 +820,8 @@ async fn a_session_of_an_unverified_account_is_no_session() {
     sign_up(&app, "eve@example.com").await;
     let eve = db::users::by_email(&app.state.db.pool, "eve@example.com").await.unwrap().unwrap();
     // A session left from before unverified accounts were refused at login.
-    let token = hearth::core::server::crypto::new_token();
-    let hash = hearth::core::server::crypto::token_hash(&token);
+    let token = hearth::core::crypto::new_token();
+    let hash = hearth::core::crypto::token_hash(&token);
     db::sessions::insert(&app.state.db.pool, &hash, eve.id, db::now(), db::now() + 3600).await.unwrap();
     let res = app
         .client

@@ -1,7 +1,7 @@
 //! lettre against a real SMTP server on loopback.
 use crate::helpers::{connect, header, sqlite_db, SmtpServer};
+use hearth::core::config::{MailSettings, MailTransport, SmtpTls};
 use hearth::core::mail::{message_id, Mailer, OutgoingEmail};
-use hearth::core::server::config::{MailSettings, MailTransport, SmtpTls};
 
 #[tokio::test]
 async fn smtp_delivers_a_multipart_mail_with_a_stable_message_id() {

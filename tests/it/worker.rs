@@ -1,8 +1,8 @@
 //! The mail worker under a slow SMTP server: leases outlive the work they cover.
 use crate::helpers::*;
+use hearth::core::config::{MailTransport, SmtpTls};
 use hearth::core::db;
 use hearth::core::jobs::outbox::{dispatch_once, Outcome};
-use hearth::core::server::config::{MailTransport, SmtpTls};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -95,7 +95,7 @@ async fn two_workers_and_a_slow_smtp_server_never_send_a_mail_twice() {
     let mut second = app.state.clone();
     second.instance = "second-worker".into();
     let first = app.state.clone();
-    let run = |state: hearth::core::server::state::AppState| async move {
+    let run = |state: hearth::core::state::AppState| async move {
         loop {
             if dispatch_once(&state).await.unwrap() == Outcome::Empty {
                 // Nothing claimable now; look again after the other worker's leases could expire.

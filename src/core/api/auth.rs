@@ -1,6 +1,6 @@
 //! Accounts: sign-up, login, logout, emailed links, password reset, who am I.
-use super::error::AppError;
 use crate::core::domain::links::{LinkPurpose, LinkState};
+use crate::core::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +45,7 @@ pub async fn sign_up(
     use crate::core::server::{accounts, context};
     let state = context::app_state()?;
     let input = accounts::SignUp { email, display_name, password, time_zone, next };
-    let nonce = crate::core::server::crypto::new_token();
+    let nonce = crate::core::crypto::new_token();
     let email = accounts::sign_up(&state, input, &context::client_ip(), &nonce).await?;
     context::set_signup_cookie(&state, &nonce);
     leptos_axum::redirect(&check_inbox_path("verify", email.as_str()));

@@ -1,5 +1,5 @@
 //! The dev mailbox (only when `server.dev_mode` is on).
-use super::error::AppError;
+use crate::core::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -3,4 +3,3 @@
 //! services, map the result to a DTO. Bodies run on the server only.
 pub mod auth;
 pub mod dev;
-pub mod error;

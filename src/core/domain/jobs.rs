@@ -1,5 +1,5 @@
 //! Timed jobs: "do X at time T", run by the background worker. The core's own kind is the
-//! hourly cleanup; gatherings register theirs (`server::registry::JobKind`).
+//! hourly cleanup; gatherings register theirs (`registry::JobKind`).
 
 /// Deletes expired sessions, stale link tokens, old rate-limit windows and sent mail;
 /// schedules the next cleanup.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// payload, rendered into an email at send time), and one cause per recipient (the
 /// idempotency key is recipient + cause: a second row with the same key is ignored).
 /// The core's own kinds are `AccountMail`'s; a gathering registers its own kinds and their
-/// renderers (`server::registry::MailKind`).
+/// renderers (`registry::MailKind`).
 pub trait Mail: Serialize {
     fn cause(&self) -> String;
 }

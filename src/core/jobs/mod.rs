@@ -4,7 +4,7 @@ pub mod outbox;
 pub mod timed;
 
 use crate::core::db;
-use crate::core::server::state::AppState;
+use crate::core::state::AppState;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

@@ -2,9 +2,9 @@
 use crate::core::db;
 use crate::core::domain::outbox::{after_failure, kind_of, AccountMail, RetryDecision};
 use crate::core::mail::templates::{account_parts, compose};
-use crate::core::server::metrics::Metrics;
-use crate::core::server::registry;
-use crate::core::server::state::AppState;
+use crate::core::metrics::Metrics;
+use crate::core::registry;
+use crate::core::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

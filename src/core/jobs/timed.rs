@@ -3,9 +3,9 @@
 use crate::core::db;
 use crate::core::domain::jobs::{cleanup_key, CLEANUP, CLEANUP_EVERY_SECS};
 use crate::core::domain::outbox::{after_failure, RetryDecision};
-use crate::core::server::metrics::Metrics;
-use crate::core::server::registry;
-use crate::core::server::state::AppState;
+use crate::core::metrics::Metrics;
+use crate::core::registry;
+use crate::core::state::AppState;
 
 /// Makes sure a cleanup is scheduled for the current hour (idempotent across instances).
 pub async fn ensure_cleanup_scheduled(state: &AppState) -> Result<(), sqlx::Error> {

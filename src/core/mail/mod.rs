@@ -1,8 +1,8 @@
 //! Mail transports. Only the outbox worker (`jobs::outbox`) calls `Mailer::send`.
 pub mod templates;
 
+use crate::core::config::{MailSettings, MailTransport, SmtpTls};
 use crate::core::db::{self, Db};
-use crate::core::server::config::{MailSettings, MailTransport, SmtpTls};
 use anyhow::Context;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -89,7 +89,7 @@ impl Mailer {
 
 /// The Message-ID derived from the idempotency key.
 pub fn message_id(idempotency_key: &str) -> String {
-    format!("<{}@hearth.invalid>", &crate::core::server::crypto::token_hash(idempotency_key)[..32])
+    format!("<{}@hearth.invalid>", &crate::core::crypto::token_hash(idempotency_key)[..32])
 }
 
 fn build_message(from: &Mailbox, mail: &OutgoingEmail) -> anyhow::Result<Message> {

@@ -1,6 +1,6 @@
 //! The one layout every mail uses (askama templates, HTML escaped by default), and the
 //! core's own mails: accounts. A gathering fills `MailParts` for its own kinds (see
-//! `server::registry::MailKind`) and calls `compose`.
+//! `registry::MailKind`) and calls `compose`.
 use super::OutgoingEmail;
 use crate::core::domain::outbox::AccountMail;
 use askama::Template;

@@ -1,15 +1,15 @@
 //! Account services: sign-up, login, emailed links, password reset, sessions.
 //! Every write and the mail it causes commit in one transaction (the outbox).
-use super::crypto::{self, token_hash};
-use super::registry::{Topic, VerifiedAddress};
-use super::state::AppState;
-use crate::core::api::error::AppError;
+use crate::core::crypto::{self, token_hash};
 use crate::core::db::{self, links::NewLink, links::PendingCredentials, users::NewUser, users::User, DbError};
 use crate::core::domain::account::{DisplayName, NewPassword};
 use crate::core::domain::email::EmailAddress;
 use crate::core::domain::links::{next_or_home, LinkPurpose, LinkState};
 use crate::core::domain::outbox::AccountMail;
 use crate::core::domain::time::parse_time_zone;
+use crate::core::error::AppError;
+use crate::core::registry::{Topic, VerifiedAddress};
+use crate::core::state::AppState;
 
 const LOGIN_WINDOW_SECS: i64 = 15 * 60;
 const LINK_WINDOW_SECS: i64 = 3600;
@@ -312,7 +312,7 @@ async fn sign_up_trust(
     ip: &str,
 ) -> Result<Trust, AppError> {
     if let (Some(stored), Some(nonce)) = (&trail.signup_nonce_hash, signup_nonce) {
-        if *stored == super::crypto::token_hash(nonce) {
+        if *stored == crate::core::crypto::token_hash(nonce) {
             return Ok(Trust::ThisSignUp);
         }
     }

@@ -1,9 +1,9 @@
 //! Request context for server functions: the state, the signed-in user, the caller's IP,
 //! and the session cookie.
-use super::crypto::token_hash;
-use super::state::AppState;
-use crate::core::api::error::AppError;
+use crate::core::crypto::token_hash;
 use crate::core::db::{self, users::User};
+use crate::core::error::AppError;
+use crate::core::state::AppState;
 use axum::extract::ConnectInfo;
 use http::header::{COOKIE, SET_COOKIE};
 use http::request::Parts;

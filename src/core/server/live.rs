@@ -4,8 +4,8 @@
 //! access stops hearing. The event carries no content. In-process only: with several
 //! instances a page hears the changes made through its own instance.
 use super::context::user_from_headers;
-use super::registry::{self, Topic};
-use super::state::AppState;
+use crate::core::registry::{self, Topic};
+use crate::core::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};

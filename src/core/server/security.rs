@@ -1,8 +1,8 @@
 //! Request guards and response hardening: cross-site mutation rejection, security headers,
 //! readable status codes for server-function errors, request counting.
-use super::metrics::Metrics;
-use super::state::AppState;
-use crate::core::api::error::AppError;
+use crate::core::error::AppError;
+use crate::core::metrics::Metrics;
+use crate::core::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::middleware::Next;

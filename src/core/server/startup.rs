@@ -1,12 +1,12 @@
 //! Builds the application (database, mailer, router, worker) and runs it until a signal.
-use super::assets::Assets;
-use super::config::Settings;
-use super::metrics::Metrics;
 use super::security;
-use super::state::AppState;
 use crate::app::{shell, App};
+use crate::core::assets::Assets;
+use crate::core::config::Settings;
 use crate::core::db::{self, Db};
 use crate::core::mail::Mailer;
+use crate::core::metrics::Metrics;
+use crate::core::state::AppState;
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
@@ -27,8 +27,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
-use super::registry::Gathering;
 use crate::core::domain::outbox::AccountMail;
+use crate::core::registry::Gathering;
 
 pub struct Application {
     listener: TcpListener,
@@ -41,7 +41,7 @@ impl Application {
     /// `gatherings` register (`hearth::GATHERINGS`: the core names none of them).
     pub async fn build(settings: Settings, gatherings: &'static [&'static Gathering]) -> anyhow::Result<Self> {
         settings.validate()?;
-        super::registry::check(gatherings, AccountMail::KINDS).map_err(anyhow::Error::msg)?;
+        crate::core::registry::check(gatherings, AccountMail::KINDS).map_err(anyhow::Error::msg)?;
         let db = Db::connect(&settings.database.url, settings.database.max_connections).await?;
         db.migrate().await?;
         let mailer = Mailer::from_settings(&settings.mail, &db)?;
@@ -62,7 +62,7 @@ impl Application {
             .site_addr(addr)
             .env(if settings.server.dev_mode { Env::DEV } else { Env::PROD })
             .build();
-        let instance = format!("{}-{}", std::process::id(), &super::crypto::new_token()[..8]);
+        let instance = format!("{}-{}", std::process::id(), &crate::core::crypto::new_token()[..8]);
         let trusted_proxies = settings.trusted_proxy_nets()?;
         let state = AppState {
             leptos_options,

@@ -1,5 +1,5 @@
 //! Structured logs with tracing. `RUST_LOG` filters; `server.log_format = "json"` for machines.
-use super::config::Settings;
+use crate::core::config::Settings;
 use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init(settings: &Settings) {

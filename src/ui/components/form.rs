@@ -1,5 +1,5 @@
 //! Form pieces: labelled fields and the error box.
-use crate::core::api::error::AppError;
+use crate::core::error::AppError;
 use leptos::prelude::*;
 
 /// What was typed into field `name` before a form posted without JavaScript failed (the

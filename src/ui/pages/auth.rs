@@ -1,7 +1,7 @@
 //! Sign up, log in (password or emailed link), forgotten password, new password,
 //! "check your inbox". Every form posts without JavaScript too.
 use crate::core::api::auth::{LogIn, RequestPasswordReset, RequestSignInLink, ResetPassword, SignUp};
-use crate::core::api::error::AppError;
+use crate::core::error::AppError;
 use crate::ui::components::form::{typed, Field, FormError, Submit, TimeZoneField};
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -1,8 +1,8 @@
 //! The page behind every emailed link. Opening it (GET) changes nothing; the button (POST)
 //! uses the link, signs in and lands on the page the mail was about.
 use crate::core::api::auth::{get_link, ContinueLink, LinkView};
-use crate::core::api::error::AppError;
 use crate::core::domain::links::{LinkPurpose, LinkState};
+use crate::core::error::AppError;
 use crate::ui::components::form::{Field, FormError};
 use leptos::form::ActionForm;
 use leptos::prelude::*;

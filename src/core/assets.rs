@@ -49,7 +49,7 @@ impl Assets {
                 }
             }
         }
-        let version = super::crypto::token_hash(&seed)[..12].to_string();
+        let version = crate::core::crypto::token_hash(&seed)[..12].to_string();
         Self { hashed, files, version }
     }
 

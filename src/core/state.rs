@@ -1,8 +1,8 @@
 //! The state every handler, server function and job reads.
-use super::config::Settings;
-use super::metrics::Metrics;
+use crate::core::config::Settings;
 use crate::core::db::Db;
 use crate::core::mail::Mailer;
+use crate::core::metrics::Metrics;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
@@ -22,12 +22,12 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// The built shell assets and their version (names the service worker's cache).
     #[from_ref(skip)]
-    pub assets: Arc<super::assets::Assets>,
+    pub assets: Arc<crate::core::assets::Assets>,
     /// Open pages listening for changes to their topic (in this process).
-    pub live: tokio::sync::broadcast::Sender<super::registry::Topic>,
+    pub live: tokio::sync::broadcast::Sender<crate::core::registry::Topic>,
     /// What the gatherings registered (job kinds, live topics, mail kinds, hooks).
     #[from_ref(skip)]
-    pub gatherings: &'static [&'static super::registry::Gathering],
+    pub gatherings: &'static [&'static crate::core::registry::Gathering],
     /// `server.trusted_proxies`, parsed.
     #[from_ref(skip)]
     pub trusted_proxies: Arc<[ipnet::IpNet]>,

@@ -275,7 +275,7 @@ mod tests {
     #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type
     fn the_repository_leptos_toml_parses_and_env_overrides_it() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("Leptos.toml", include_str!("../../../Leptos.toml"))?;
+            jail.create_file("Leptos.toml", include_str!("../../Leptos.toml"))?;
             jail.set_env("HEARTH_DATABASE__URL", "postgres://x@127.0.0.1/y");
             jail.set_env("HEARTH_WORKER__BATCH_SIZE", "3");
             jail.set_env("HEARTH_SERVER__TRUSTED_PROXIES", r#"["10.0.0.0/8", "127.0.0.1"]"#);

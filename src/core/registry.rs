@@ -3,10 +3,10 @@
 //! hook for a newly verified address) in one `Gathering` value; `lib.rs` lists the
 //! gatherings and `Application::build` is handed that list. The core runs what is
 //! registered and never names a gathering.
-use crate::core::api::error::AppError;
 use crate::core::db;
+use crate::core::error::AppError;
 use crate::core::mail::OutgoingEmail;
-use crate::core::server::state::AppState;
+use crate::core::state::AppState;
 use std::future::Future;
 use std::pin::Pin;
 
