@@ -1,6 +1,5 @@
 //! Secret Santa exchanges: states, the texts people type, invitation lists, reveal times,
 //! and emoji gifts. The draw itself is in `santa`.
-use crate::core::domain::email::EmailAddress;
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -75,29 +74,6 @@ pub const NOTE_MAX: usize = 140;
 pub const DESCRIPTION_MAX: usize = 1000;
 pub const MESSAGE_MAX: usize = 280;
 
-/// What came of a pasted list of addresses.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AddressList {
-    pub valid: Vec<EmailAddress>,
-    pub duplicates: Vec<String>,
-    pub invalid: Vec<String>,
-}
-
-/// Splits pasted addresses (one per line, or separated by commas, semicolons or spaces),
-/// keeping the first of each address and reporting repeats and bad ones.
-pub fn parse_address_list(input: &str) -> AddressList {
-    let mut out = AddressList::default();
-    for piece in input.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
-        let piece = piece.trim_matches(|c| c == '<' || c == '>');
-        match EmailAddress::parse(piece) {
-            Ok(e) if out.valid.contains(&e) => out.duplicates.push(e.to_string()),
-            Ok(e) => out.valid.push(e),
-            Err(_) => out.invalid.push(piece.chars().take(80).collect()),
-        }
-    }
-    out
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RevealTimeError {
     #[error("Please choose when the presents open.")]
@@ -153,16 +129,6 @@ mod tests {
     use proptest::prelude::{prop_assert, proptest};
 
     #[test]
-    fn pasted_addresses_are_split_deduplicated_and_checked() {
-        let l =
-            parse_address_list("ann@example.com, bob@example.com\nANN@example.com;not-an-address  <cy@example.org>");
-        let valid: Vec<&str> = l.valid.iter().map(|e| e.as_str()).collect();
-        assert_eq!(valid, ["ann@example.com", "bob@example.com", "cy@example.org"]);
-        assert_eq!(l.duplicates, ["ann@example.com"]);
-        assert_eq!(l.invalid, ["not-an-address"]);
-    }
-
-    #[test]
     fn texts_refuse_markup_and_overlong_input() {
         assert_eq!(plain_text("  Office party ", "The name", 80, true, false).as_deref(), Ok("Office party"));
         assert_eq!(plain_text("", "The name", 80, true, false), Err(TextError::Empty("The name")));
@@ -214,15 +180,5 @@ mod tests {
             }
         }
 
-        #[test]
-        fn every_valid_address_appears_once(list in proptest::collection::vec("[a-c]{1,2}@ex\\.com", 0..20)) {
-            let l = parse_address_list(&list.join(","));
-            let mut v: Vec<_> = l.valid.iter().map(|e| e.as_str().to_string()).collect();
-            let n = v.len();
-            v.sort();
-            v.dedup();
-            prop_assert!(v.len() == n);
-            prop_assert!(l.valid.len() + l.duplicates.len() == list.len());
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! Secret Santa's mails: put in the core's outbox by the service, rendered here at send
 //! time (registered with the core as `MailKind`s; the payload JSON keeps its `"kind"`).
 use super::store;
+use crate::core::domain::invitations::newcomer_signup_path;
 use crate::core::domain::outbox::Mail;
 use crate::core::mail::templates::{compose, MailParts};
 use crate::core::mail::OutgoingEmail;
@@ -81,14 +82,14 @@ impl SantaMail {
                 outro: "Once you're in, you're in: after you join you can't leave, and the names will be drawn soon.",
             },
             Self::SantaInviteNewcomer { email, exchange_id, reminder: r } => {
-                let email: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+                let signup = newcomer_signup_path(email, &format!("/santa/{exchange_id}"));
                 MailParts {
                     subject: format!("{}You are invited to the Secret Santa \"{exchange}\"", reminder(*r)),
                     intro: format!(
                         "You are invited to the Secret Santa exchange \"{exchange}\" on Hearth. Create your account with this address and you are in."
                     ),
                     button: "Join the exchange",
-                    url: format!("{base_url}/signup?email={email}&next=/santa/{exchange_id}"),
+                    url: format!("{base_url}{signup}"),
                     outro: "Hearth is a small app for gatherings of friends and colleagues. If you don't know the sender, ignore this email.",
                 }
             }

@@ -5,12 +5,12 @@ use super::mails::SantaMail;
 use super::store::{self, Exchange};
 use super::types::*;
 use crate::core::db::{self, users::User};
-use crate::core::domain::links::LinkPurpose;
+use crate::core::domain::invitations::parse_address_list;
 use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
 use crate::core::error::AppError;
-use crate::core::server::accounts::new_link;
+use crate::core::server::invitations::{invitee, mail_signed_links, spend_mails_to_others, Invitee};
 use crate::core::state::AppState;
-use crate::santa::domain::{self, check_reveal_at, parse_address_list, parse_gift_emoji, plain_text, ExchangeState};
+use crate::santa::domain::{self, check_reveal_at, parse_gift_emoji, plain_text, ExchangeState};
 use crate::santa::draw::{self as draw_rules, DrawError, Rules};
 use chrono_tz::Tz;
 use rand::SeedableRng;
@@ -18,19 +18,11 @@ use rand::SeedableRng;
 /// Emailed exchange links stay valid for three days (then: log in, land on the page).
 const EXCHANGE_LINK_SECS: i64 = 3 * 24 * 3600;
 const DAY: i64 = 24 * 3600;
-/// Mails a member may cause to people outside their exchanges per day (invitations,
-/// reminders, "start again"), exchanges they may start per day, notes per hour.
-const MAILS_TO_OTHERS_PER_DAY: i64 = 100;
+/// Exchanges a member may start per day, notes per hour (mails to people outside their
+/// exchanges share the core's daily budget: `invitations::spend_mails_to_others`).
 const EXCHANGES_PER_DAY: i64 = 20;
 const NOTES_PER_HOUR: i64 = 30;
-const TOO_MANY_MAILS: &str = "You are sending too many invitations; try again tomorrow.";
 const DRAWN_ALREADY: &str = "The names have already been drawn: the members can't change any more.";
-
-/// Counts `n` mails a member causes to people who are not (yet) in their exchange.
-async fn limit_mails_to_others(state: &AppState, user: &User, n: usize) -> Result<(), AppError> {
-    let bucket = format!("mail-others:{}", user.id);
-    crate::core::server::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
-}
 
 /// Begins a write transaction in which the exchange is still gathering (see
 /// `store::lock_gathering`): membership and exclusions change only inside one.
@@ -52,8 +44,8 @@ async fn mail_invitation(
     now: i64,
 ) -> Result<(), AppError> {
     let target = format!("/santa/{exchange_id}");
-    match db::users::verified_by_email(&mut **tx, email).await? {
-        Some(invitee) => {
+    match invitee(tx, email).await? {
+        Invitee::Registered(invitee) => {
             mail_with_link(tx, [invitee.id], &target, now, |user_id, token| SantaMail::SantaInvite {
                 user_id,
                 exchange_id,
@@ -62,7 +54,7 @@ async fn mail_invitation(
             })
             .await
         }
-        None => {
+        Invitee::Newcomer => {
             let msg = SantaMail::SantaInviteNewcomer { email: email.to_string(), exchange_id, reminder };
             db::outbox::enqueue(&mut **tx, email, &msg, now).await?;
             Ok(())
@@ -91,8 +83,7 @@ async fn creator_exchange(state: &AppState, user: &User, id: i64) -> Result<Exch
     Ok(ex)
 }
 
-/// Mails each of `user_ids` a signed link to `target`, inside `tx` (the outbox);
-/// `message` builds the mail from the user id and the link's token.
+/// Mails each of `user_ids` a signed link to `target` (valid three days), inside `tx`.
 async fn mail_with_link(
     tx: &mut db::Tx,
     user_ids: impl IntoIterator<Item = i64>,
@@ -100,12 +91,7 @@ async fn mail_with_link(
     now: i64,
     message: impl Fn(i64, String) -> SantaMail,
 ) -> Result<(), AppError> {
-    for uid in user_ids {
-        let Some(u) = db::users::by_id(&mut **tx, uid).await? else { continue };
-        let token = new_link(tx, u.id, LinkPurpose::SignIn, target, EXCHANGE_LINK_SECS).await?;
-        db::outbox::enqueue(&mut **tx, &u.email, &message(u.id, token), now).await?;
-    }
-    Ok(())
+    mail_signed_links(tx, user_ids, target, EXCHANGE_LINK_SECS, now, message).await
 }
 
 fn must_be_gathering(ex: &Exchange) -> Result<(), AppError> {
@@ -154,7 +140,7 @@ pub async fn start_again(state: &AppState, user: &User, id: i64) -> Result<i64, 
     let pool = &state.db.pool;
     let others: Vec<i64> =
         store::members(pool, id).await?.into_iter().map(|(uid, _)| uid).filter(|&uid| uid != user.id).collect();
-    limit_mails_to_others(state, user, others.len()).await?;
+    spend_mails_to_others(state, user, others.len()).await?;
     let mut tx = state.db.begin_write().await?;
     let share = &crate::core::crypto::new_share_token();
     let new_id = store::create(&mut *tx, user.id, &name, &old.spending_note, &old.description, share, now).await?;
@@ -244,7 +230,7 @@ pub async fn invite(state: &AppState, user: &User, id: i64, addresses: &str) -> 
     if list.valid.is_empty() {
         return Ok(report);
     }
-    limit_mails_to_others(state, user, list.valid.len()).await?;
+    spend_mails_to_others(state, user, list.valid.len()).await?;
     let now = db::now();
     let mut tx = begin_gathering(state, id).await?;
     for email in list.valid {
@@ -270,7 +256,7 @@ pub async fn remind(state: &AppState, user: &User, id: i64, email: &str) -> Resu
     let ex = creator_exchange(state, user, id).await?;
     must_be_gathering(&ex)?;
     let email = crate::core::domain::email::EmailAddress::parse(email).map_err(|e| invalid("email", e))?;
-    limit_mails_to_others(state, user, 1).await?;
+    spend_mails_to_others(state, user, 1).await?;
     let now = db::now();
     let mut tx = begin_gathering(state, id).await?;
     if !store::mark_reminded(&mut *tx, id, email.as_str(), now, DAY).await? {

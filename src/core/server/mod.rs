@@ -2,6 +2,7 @@
 //! topics, telemetry, startup (Application, router). ssr only.
 pub mod accounts;
 pub mod context;
+pub mod invitations;
 pub mod live;
 pub mod security;
 pub mod startup;
