@@ -231,3 +231,41 @@ async fn sqlite_writers_queue_instead_of_failing() {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits").fetch_one(&d.pool).await.unwrap();
     assert_eq!(n, 16);
 }
+
+/// The tables and columns of a migrated database, sorted, whatever the backend.
+async fn schema_of(d: &db::Db, backend: &str) -> Vec<(String, String)> {
+    let sql = if backend == "sqlite" {
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'"
+    } else {
+        "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'"
+    };
+    let mut rows: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&d.pool).await.unwrap();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn both_dialects_migrate_to_the_same_tables_and_columns() {
+    let dbs = all_dbs().await;
+    if dbs.len() < 2 {
+        return; // Postgres is not available in this run (scripts/test always provides it).
+    }
+    let mut schemas = Vec::new();
+    for t in &dbs {
+        let d = connect(t).await;
+        schemas.push((t.name, schema_of(&d, t.name).await));
+    }
+    let (_, sqlite) = &schemas[0];
+    assert!(sqlite.iter().any(|(t, c)| t == "exchange_invites" && c == "reminded_at"), "{sqlite:?}");
+    assert!(sqlite.len() > 40, "the schema query reads too little: {sqlite:?}");
+    for (name, other) in &schemas[1..] {
+        let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !other.contains(c)).collect();
+        let only_other: Vec<_> = other.iter().filter(|c| !sqlite.contains(c)).collect();
+        assert!(
+            only_sqlite.is_empty() && only_other.is_empty(),
+            "sqlite only: {only_sqlite:?}; {name} only: {only_other:?}"
+        );
+    }
+}
