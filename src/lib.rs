@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod core;
+pub mod events;
 pub mod platform;
 pub mod santa;
 pub mod ui;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 const CORE: &[&str] = &["src/core", "src/ui", "src/platform.rs"];
 /// The gathering folders (a new gathering adds its folder here and in `GATHERINGS`).
-const GATHERINGS: &[&str] = &["santa"];
+const GATHERINGS: &[&str] = &["santa", "events"];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
     assert!(path.exists(), "{} is listed but does not exist", path.display());
@@ -66,7 +66,14 @@ fn the_check_sees_an_import_when_there_is_one() {
 #[test]
 fn pages_import_no_server_side_module() {
     let mut files = files_under(&["src/ui"]);
-    files.extend(GATHERINGS.iter().map(|g| Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/{g}/pages.rs"))));
+    // A gathering still being built may have no pages yet.
+    files.extend(
+        GATHERINGS
+            .iter()
+            .map(|g| Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/{g}/pages.rs")))
+            .filter(|p| p.exists()),
+    );
+    assert!(files.iter().any(|f| f.ends_with("santa/pages.rs")));
     let forbidden = ["core::db", "core::server", "core::mail", "core::jobs", "store::", "service::"];
     let offending: Vec<String> = files
         .iter()

@@ -5,4 +5,5 @@ pub mod invitations;
 pub mod jobs;
 pub mod links;
 pub mod outbox;
+pub mod text;
 pub mod time;
