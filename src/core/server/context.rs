@@ -119,43 +119,42 @@ fn append_cookie(value: String) {
     }
 }
 
-/// Sets the session cookie: HttpOnly, SameSite=Lax (deep links from mail arrive signed in),
-/// Secure when the site is served over https.
-pub fn set_session_cookie(state: &AppState, token: &str) {
-    let max_age = state.settings.auth.session_days * 24 * 3600;
+/// Sets cookie `name` on the response: HttpOnly, SameSite=Lax (deep links from mail arrive
+/// signed in), Secure when the site is served over https; `max_age` 0 clears it.
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) {
     let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_cookie(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
+    append_cookie(format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
+}
+
+/// Sets the session cookie for the configured session length.
+pub fn set_session_cookie(state: &AppState, token: &str) {
+    set_cookie(state, SESSION_COOKIE, token, state.settings.auth.session_days * 24 * 3600);
 }
 
 /// The sign-up browser's nonce, for as long as a verification link lives (48 hours).
 pub fn set_signup_cookie(state: &AppState, nonce: &str) {
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_cookie(format!("{SIGNUP_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Lax; Max-Age=172800{secure}"));
+    set_cookie(state, SIGNUP_COOKIE, nonce, 172_800);
 }
 
 pub fn clear_session_cookie(state: &AppState) {
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+    set_cookie(state, SESSION_COOKIE, "", 0);
 }
 
 /// The flash cookie: what a form posted without JavaScript answered, for the page the
 /// browser is sent back to (HttpOnly, two minutes, read once).
 pub const FLASH_COOKIE: &str = "hearth_flash";
 
-/// Keeps `value` (printable ASCII, under 3 KB) for the next page this browser loads.
+/// Keeps `value` (under 3 KB) for the next page this browser loads.
 pub fn set_flash(state: &AppState, value: &str) {
     use base64::Engine;
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value);
-    append_cookie(format!("{FLASH_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120{secure}"));
+    set_cookie(state, FLASH_COOKIE, &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value), 120);
 }
 
 /// The flash value of this request, if any, and clears it in the response.
 pub fn take_flash(state: &AppState) -> Option<String> {
     use base64::Engine;
     let encoded = cookie(FLASH_COOKIE)?;
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_cookie(format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+    set_cookie(state, FLASH_COOKIE, "", 0);
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).ok()?;
     String::from_utf8(bytes).ok()
 }
