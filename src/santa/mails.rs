@@ -3,6 +3,7 @@
 use super::store;
 use crate::core::domain::invitations::newcomer_signup_path;
 use crate::core::domain::outbox::Mail;
+use crate::core::mail::greeting_name;
 use crate::core::mail::templates::{compose, MailParts};
 use crate::core::mail::OutgoingEmail;
 use crate::core::registry::{BoxFuture, MailKind};
@@ -121,20 +122,11 @@ fn render<'a>(
 ) -> BoxFuture<'a, anyhow::Result<OutgoingEmail>> {
     Box::pin(async move {
         let msg: SantaMail = serde_json::from_str(payload)?;
-        let pool = &state.db.pool;
-        let exchange = store::get(pool, msg.exchange_id())
+        let exchange = store::get(&state.db.pool, msg.exchange_id())
             .await?
             .ok_or_else(|| anyhow::anyhow!("the exchange no longer exists"))?
             .name;
-        let display_name = match msg.user_id() {
-            Some(id) => {
-                crate::core::db::users::by_id(pool, id)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
-                    .display_name
-            }
-            None => String::new(),
-        };
+        let display_name = greeting_name(&state.db, msg.user_id()).await?;
         compose(msg.parts(&exchange, state.settings.base_url()), to, &display_name, key)
     })
 }

@@ -1,6 +1,7 @@
 //! Delivers due outbox rows: claim with a lease, render, send, record.
 use crate::core::db;
 use crate::core::domain::outbox::{after_failure, kind_of, AccountMail, RetryDecision};
+use crate::core::mail::greeting_name;
 use crate::core::mail::templates::{account_parts, compose};
 use crate::core::metrics::Metrics;
 use crate::core::registry;
@@ -65,10 +66,7 @@ async fn deliver(state: &AppState, row: &db::outbox::Claimed) -> anyhow::Result<
     let kind = kind_of(&row.payload).ok_or_else(|| anyhow::anyhow!("the payload names no kind"))?;
     let mail = if AccountMail::KINDS.contains(&kind.as_str()) {
         let msg: AccountMail = serde_json::from_str(&row.payload)?;
-        let display_name = db::users::by_id(&state.db.pool, msg.user_id())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
-            .display_name;
+        let display_name = greeting_name(&state.db, Some(msg.user_id())).await?;
         compose(account_parts(&msg, state.settings.base_url()), &row.recipient, &display_name, &row.idempotency_key)?
     } else {
         // A gathering's mail renders itself (it knows what it is about).

@@ -87,6 +87,16 @@ impl Mailer {
     }
 }
 
+/// The name a mail greets: the account's display name, or none for someone without an
+/// account yet (`user_id` `None`). A mail for an account that no longer exists fails.
+pub async fn greeting_name(db: &Db, user_id: Option<i64>) -> anyhow::Result<String> {
+    let Some(id) = user_id else { return Ok(String::new()) };
+    Ok(db::users::by_id(&db.pool, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("recipient account no longer exists"))?
+        .display_name)
+}
+
 /// The Message-ID derived from the idempotency key.
 pub fn message_id(idempotency_key: &str) -> String {
     format!("<{}@hearth.invalid>", &crate::core::crypto::token_hash(idempotency_key)[..32])
