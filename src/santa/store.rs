@@ -653,16 +653,13 @@ pub async fn notes<'e>(
     exchange_id: i64,
     giver: i64,
 ) -> Result<Vec<(bool, String, i64)>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, (i64, String, i64)>(
+    conversation(
+        ex,
         "SELECT from_giver, body, created_at FROM exchange_notes WHERE exchange_id = $1 AND giver_id = $2 ORDER BY id",
+        exchange_id,
+        giver,
     )
-    .bind(exchange_id)
-    .bind(giver)
-    .fetch_all(ex)
-    .await?
-    .into_iter()
-    .map(|(f, b, t)| (f == 1, b, t))
-    .collect())
+    .await
 }
 
 /// The conversation `receiver` has with their anonymous Santa, oldest first (written by
@@ -672,18 +669,32 @@ pub async fn notes_received<'e>(
     exchange_id: i64,
     receiver: i64,
 ) -> Result<Vec<(bool, String, i64)>, sqlx::Error> {
-    Ok(sqlx::query_as::<_, (i64, String, i64)>(
+    conversation(
+        ex,
         "SELECT n.from_giver, n.body, n.created_at FROM exchange_notes n
          JOIN exchange_assignments a ON a.exchange_id = n.exchange_id AND a.giver_id = n.giver_id
          WHERE n.exchange_id = $1 AND a.receiver_id = $2 ORDER BY n.id",
+        exchange_id,
+        receiver,
     )
-    .bind(exchange_id)
-    .bind(receiver)
-    .fetch_all(ex)
-    .await?
-    .into_iter()
-    .map(|(f, b, t)| (f == 1, b, t))
-    .collect())
+    .await
+}
+
+/// Runs a notes query (exchange, person) and reads its rows.
+async fn conversation<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    sql: &'static str,
+    exchange_id: i64,
+    person: i64,
+) -> Result<Vec<(bool, String, i64)>, sqlx::Error> {
+    Ok(sqlx::query_as::<_, (i64, String, i64)>(sql)
+        .bind(exchange_id)
+        .bind(person)
+        .fetch_all(ex)
+        .await?
+        .into_iter()
+        .map(|(f, b, t)| (f == 1, b, t))
+        .collect())
 }
 
 /// After the reveal only: every (giver, receiver) pair, to exclude them next time.
