@@ -2,6 +2,7 @@
 //! checked and de-duplicated here; the service side (who is registered, the daily budget
 //! of mails to others, the signed links) is `server::invitations`.
 use super::email::EmailAddress;
+use super::links::query_value;
 
 /// What came of a pasted list of addresses.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,17 +30,7 @@ pub fn parse_address_list(input: &str) -> AddressList {
 /// The path a newcomer's invitation links to: sign up with this address, then land on
 /// `next` (the gathering's page).
 pub fn newcomer_signup_path(email: &str, next: &str) -> String {
-    let email: String = url_encode(email);
-    format!("/signup?email={email}&next={next}")
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    format!("/signup?email={}&next={}", query_value(email), query_value(next))
 }
 
 #[cfg(test)]

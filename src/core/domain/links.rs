@@ -76,9 +76,28 @@ pub fn next_or_home(input: Option<&str>) -> String {
     input.and_then(safe_next_path).unwrap_or_else(|| "/".to_string())
 }
 
+/// Percent-encodes a value for a query string (`next=`, `email=`): letters, digits,
+/// `-_.~` and `/` stay, everything else is `%XX`. Small and dependency-free, so pages in
+/// both builds can use it.
+pub fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_keep_paths_readable_and_escape_the_rest() {
+        assert_eq!(query_value("/santa/3"), "/santa/3");
+        assert_eq!(query_value("/santa/3?x=1&y"), "/santa/3%3Fx%3D1%26y");
+        assert_eq!(query_value("a+b@example.com"), "a%2Bb%40example.com");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -1,6 +1,7 @@
 //! Sign up, log in (password or emailed link), forgotten password, new password,
 //! "check your inbox". Every form posts without JavaScript too.
 use crate::core::api::auth::{LogIn, RequestPasswordReset, RequestSignInLink, ResetPassword, SignUp};
+use crate::core::domain::links::query_value;
 use crate::core::error::AppError;
 use crate::ui::components::form::{typed, Field, FormError, Submit, TimeZoneField};
 use leptos::form::ActionForm;
@@ -55,7 +56,7 @@ pub fn LoginPage() -> impl IntoView {
         if n.is_empty() {
             "/signup".to_string()
         } else {
-            format!("/signup?next={}", js_escape(&n))
+            format!("/signup?next={}", query_value(&n))
         }
     };
     view! {
@@ -84,16 +85,6 @@ pub fn LoginPage() -> impl IntoView {
             <p>"New here? " <a href=signup_href>"Create an account"</a></p>
         </section>
     }
-}
-
-/// Percent-encodes a query value (small, dependency-free: only used for `next` paths).
-fn js_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

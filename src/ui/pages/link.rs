@@ -1,7 +1,7 @@
 //! The page behind every emailed link. Opening it (GET) changes nothing; the button (POST)
 //! uses the link, signs in and lands on the page the mail was about.
 use crate::core::api::auth::{get_link, ContinueLink, LinkView};
-use crate::core::domain::links::{LinkPurpose, LinkState};
+use crate::core::domain::links::{query_value, LinkPurpose, LinkState};
 use crate::core::error::AppError;
 use crate::ui::components::form::{Field, FormError};
 use leptos::form::ActionForm;
@@ -70,7 +70,7 @@ fn ContinueCard(token: String, link: LinkView) -> impl IntoView {
 
 #[component]
 fn SpentLink(target: String) -> impl IntoView {
-    let login = format!("/login?next={}", target.replace('&', "%26").replace('?', "%3F"));
+    let login = format!("/login?next={}", query_value(&target));
     view! {
         <section class="card narrow">
             <h1>"This link can't be used"</h1>
