@@ -74,16 +74,21 @@ mod client {
         }
     }
 
+    /// Calls `f` at each `event` on `target`, for as long as the page lives.
+    fn listen(target: &web_sys::EventTarget, event: &str, f: impl Fn() + 'static) {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let callback = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| f());
+        let _ = target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
+        // The listener lives as long as the page.
+        callback.forget();
+    }
+
     /// Listens to a server-sent event stream and calls `on_change` at each "changed"
     /// event, for as long as the page is open.
     pub fn watch(url: &str, on_change: impl Fn() + 'static) {
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
         if let Ok(source) = web_sys::EventSource::new(url) {
-            let callback = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_change());
-            let _ = source.add_event_listener_with_callback("changed", callback.as_ref().unchecked_ref());
-            // The listener and the stream live as long as the page.
-            callback.forget();
+            listen(&source, "changed", on_change);
         }
     }
 
@@ -119,17 +124,11 @@ mod client {
         on_submit: impl Fn() + 'static,
         on_return: impl Fn() + 'static,
     ) {
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
         if let Some(form) = button.form() {
-            let submit = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_submit());
-            let _ = form.add_event_listener_with_callback("submit", submit.as_ref().unchecked_ref());
-            submit.forget();
+            listen(&form, "submit", on_submit);
         }
         if let Some(window) = web_sys::window() {
-            let shown = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| on_return());
-            let _ = window.add_event_listener_with_callback("pageshow", shown.as_ref().unchecked_ref());
-            shown.forget();
+            listen(&window, "pageshow", on_return);
         }
     }
 
