@@ -305,21 +305,16 @@ impl Roster {
     /// Records `person`'s answer (a change replaces the earlier one); returns their
     /// standing and who was promoted from the waitlist because a place freed.
     pub fn answer(&mut self, person: i64, answer: Rsvp) -> (Standing, Vec<i64>) {
-        // Saying "going" again while waiting keeps one's place in the line.
+        // Saying "going" again keeps one's place, held or waited for.
+        if answer == Rsvp::Going && self.going.contains(&person) {
+            return (Standing::Going, Vec::new());
+        }
         if answer == Rsvp::Going && self.waitlist.contains(&person) {
             return (Standing::Waitlisted, Vec::new());
         }
-        let was_going = self.forget(person);
-        // Someone giving up a place hands it to the first in line before the new answer
-        // counts (a person changing "going" to "going" keeps their place).
-        let standing = if was_going && answer == Rsvp::Going {
-            Standing::Going
-        } else {
-            standing_for(answer, self.going.len(), self.capacity)
-        };
-        let promoted = if was_going && answer != Rsvp::Going { self.promote() } else { Vec::new() };
-        let standing =
-            if standing == Standing::Going && !was_going && !self.has_room() { Standing::Waitlisted } else { standing };
+        // Someone giving up a place hands it to the first in line.
+        let promoted = if self.forget(person) { self.promote() } else { Vec::new() };
+        let standing = standing_for(answer, self.going.len(), self.capacity);
         match standing {
             Standing::Going => self.going.push(person),
             Standing::Waitlisted => self.waitlist.push_back(person),
