@@ -46,12 +46,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let is_api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_string();
     let (req, typed) = if is_api && is_plain_form_post(&req) { keep_form_fields(req).await } else { (req, None) };
-    let referer_path = req
-        .headers()
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| url::Url::parse(r).ok())
-        .map(|u| u.path().to_string());
+    // Only a plain form post is sent back to its page, so only it needs the Referer.
+    let referer_path = typed.as_ref().and_then(|_| {
+        let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+        Some(url::Url::parse(referer).ok()?.path().to_string())
+    });
     let mut res = next.run(req).await;
     if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
         res = restatus_server_fn_error(res).await;
