@@ -89,15 +89,16 @@ async function firstVisit(browser, base, path, who) {
   await cdp.send("Network.enable");
   let bytes = 0;
   cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
-  await page.goto(path, { waitUntil: "networkidle" });
-  await page.waitForFunction(() => window.__hearth_hydrated === true, undefined, { timeout: 20_000 });
-  await page.waitForLoadState("networkidle");
+  const load = async () => {
+    await page.goto(path, { waitUntil: "networkidle" });
+    await page.waitForFunction(() => window.__hearth_hydrated === true, undefined, { timeout: 20_000 });
+    await page.waitForLoadState("networkidle");
+  };
+  await load();
   const heading = await page.locator("h1").first().innerText();
   const first = bytes;
   bytes = 0;
-  await page.goto(path, { waitUntil: "networkidle" });
-  await page.waitForFunction(() => window.__hearth_hydrated === true, undefined, { timeout: 20_000 });
-  await page.waitForLoadState("networkidle");
+  await load();
   await context.close();
   return { kb: first / 1024, againKb: bytes / 1024, heading };
 }
