@@ -1,4 +1,5 @@
 //! The HTML shell and the route table. No logic, no data fetching.
+use crate::events::pages::{EventPage, EventsPage, NewEventPage};
 use crate::platform;
 use crate::santa::pages::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};
 use crate::ui::components::layout::{AppShell, Section, Sections};
@@ -35,13 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The gatherings in the navigation and on the home page, in this order.
 const SECTIONS: &[Section] = &[
     crate::santa::pages::SECTION,
-    Section {
-        href: "/events",
-        icon: "📅",
-        label: "Events",
-        title: "Events",
-        blurb: "Virtual events with invitations and RSVPs.",
-    },
+    crate::events::pages::SECTION,
     Section {
         href: "/lunches", icon: "🥪", label: "Lunches", title: "Lunches", blurb: "Meet new people over lunch."
     },
@@ -69,7 +64,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/santa/:id/gift") view=GiftPage ssr=SsrMode::Async />
                     <Route path=path!("/santa/:id/present") view=PresentPage ssr=SsrMode::Async />
                     <Route path=path!("/shame/:token") view=WallPage ssr=SsrMode::Async />
-                    <Route path=path!("/events") view=EventsPage />
+                    <Route path=path!("/events") view=EventsPage ssr=SsrMode::Async />
+                    <Route path=path!("/events/new") view=NewEventPage />
+                    <Route path=path!("/events/:slug") view=EventPage ssr=SsrMode::Async />
                     <Route path=path!("/lunches") view=LunchesPage />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
                 </Routes>

@@ -14,7 +14,7 @@ pub mod ui;
 
 /// Every gathering's registration with the core: adding a gathering adds one line here.
 #[cfg(feature = "ssr")]
-pub static GATHERINGS: &[&core::registry::Gathering] = &[&santa::GATHERING];
+pub static GATHERINGS: &[&core::registry::Gathering] = &[&santa::GATHERING, &events::GATHERING];
 
 /// Entry point of the WebAssembly bundle. Pages are rendered on the server only; Leptos's
 /// island script calls this, then hydrates each `#[island]` of the page on its own.

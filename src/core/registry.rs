@@ -22,6 +22,9 @@ pub struct Gathering {
     pub jobs: &'static [JobKind],
     pub live_topics: &'static [LiveTopic],
     pub mails: &'static [MailKind],
+    /// HTTP routes of its own beside its pages (downloads, uploads). They set their own
+    /// body limits; the core adds its security guard around them.
+    pub routes: Option<fn() -> axum::Router<AppState>>,
 }
 
 pub type AddressVerifiedHook =
@@ -122,6 +125,7 @@ mod tests {
         jobs: &[JobKind { kind: "a.remind", run }],
         live_topics: &[],
         mails: &[],
+        routes: None,
     };
     static B: Gathering = Gathering {
         name: "b",
@@ -129,6 +133,7 @@ mod tests {
         jobs: &[JobKind { kind: "a.remind", run }],
         live_topics: &[],
         mails: &[],
+        routes: None,
     };
     static C: Gathering = Gathering {
         name: "c",
@@ -136,6 +141,7 @@ mod tests {
         jobs: &[JobKind { kind: "cleanup", run }],
         live_topics: &[],
         mails: &[],
+        routes: None,
     };
 
     #[test]

@@ -14,8 +14,10 @@ pub struct CalendarEntry<'a> {
     pub title: &'a str,
     pub description: &'a str,
     pub schedule: Schedule,
-    /// The event page (the online link itself is shown there, to invitees, near the start).
+    /// The event page.
     pub page_url: &'a str,
+    /// Where people join (the file goes to invitees only): the LOCATION.
+    pub online_link: &'a str,
     pub organizer_name: &'a str,
     pub organizer_email: &'a str,
     /// When this file was made (DTSTAMP).
@@ -46,6 +48,7 @@ pub fn ics(entry: &CalendarEntry<'_>, method: CalendarMethod) -> String {
         .starts(utc(entry.schedule.start))
         .ends(utc(entry.schedule.end()))
         .url(entry.page_url)
+        .location(entry.online_link)
         .append_property(
             Property::new("ORGANIZER", format!("mailto:{}", entry.organizer_email))
                 .add_parameter("CN", entry.organizer_name)
@@ -80,6 +83,7 @@ mod tests {
             description: "Bring tea,\nand questions.",
             schedule,
             page_url: "https://hearth.example/events/7",
+            online_link: "https://meet.example/abc",
             organizer_name: "Ann",
             organizer_email: "ann@example.com",
             now: 1_800_000_000,
@@ -103,6 +107,7 @@ mod tests {
         assert_eq!(event.get_sequence(), Some(2));
         assert_eq!(event.get_summary(), Some("Book club; chapter 3"));
         assert_eq!(event.get_url(), Some("https://hearth.example/events/7"));
+        assert_eq!(event.get_location(), Some("https://meet.example/abc"));
         assert!(text.contains("ORGANIZER;CN=Ann:mailto:ann@example.com"), "{text}");
         assert!(!text.contains("ATTENDEE"), "no list of other attendees");
     }

@@ -81,6 +81,7 @@ impl SantaMail {
                 button: "See the invitation",
                 url: format!("{base_url}/l/{token}"),
                 outro: "Once you're in, you're in: after you join you can't leave, and the names will be drawn soon.",
+                ..Default::default()
             },
             Self::SantaInviteNewcomer { email, exchange_id, reminder: r } => {
                 let signup = newcomer_signup_path(email, &format!("/santa/{exchange_id}"));
@@ -92,6 +93,7 @@ impl SantaMail {
                     button: "Join the exchange",
                     url: format!("{base_url}{signup}"),
                     outro: "Hearth is a small app for gatherings of friends and colleagues. If you don't know the sender, ignore this email.",
+                    ..Default::default()
                 }
             }
             Self::GiftingToDo { token, .. } => MailParts {
@@ -102,6 +104,7 @@ impl SantaMail {
                 button: "See who you drew",
                 url: format!("{base_url}/l/{token}"),
                 outro: "Keep it secret! You can change your gift until the reveal.",
+                ..Default::default()
             },
             Self::PresentReady { token, .. } => MailParts {
                 subject: "Time to open your present".into(),
@@ -109,6 +112,7 @@ impl SantaMail {
                 button: "Open my present",
                 url: format!("{base_url}/l/{token}"),
                 outro: "Then see who made the wall of shame.",
+                ..Default::default()
             },
         }
     }

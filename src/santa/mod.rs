@@ -37,6 +37,7 @@ mod registration {
         jobs: super::jobs::JOB_KINDS,
         live_topics: &[LiveTopic { kind: EXCHANGE, may_listen }],
         mails: super::mails::MAIL_KINDS,
+        routes: None,
     };
 
     const EXCHANGE: &str = "exchange";

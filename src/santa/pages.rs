@@ -3,13 +3,15 @@ use super::api::*;
 use super::types::*;
 use crate::core::error::AppError;
 use crate::santa::domain::ExchangeState;
-use crate::ui::components::form::{done, typed, Field, FormError, Submit};
+use crate::ui::components::form::{action_error, done, typed, Field, FormError, Submit};
+use crate::ui::components::layout::PageProblem;
 use crate::ui::components::layout::Section;
+use crate::ui::components::live::LiveRefresh;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 /// Secret Santa in the navigation and on the home page.
 pub const SECTION: Section = Section {
@@ -25,40 +27,16 @@ fn exchange_id() -> Memo<i64> {
     Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
-fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(|r| r.err()))
-}
-
 /// What a page shows instead of its content when loading it failed.
 #[component]
 fn Problem(error: AppError) -> impl IntoView {
-    let location = use_location();
-    let next = move || format!("/login?next={}", location.pathname.get());
-    match error {
-        AppError::Unauthorized => view! {
-            <section class="card narrow">
-                <h1>"Please log in"</h1>
-                <p>"Log in to see this page; we will bring you straight back."</p>
-                <p class="actions"><a class="button primary" href=next>"Log in"</a></p>
-            </section>
-        }
-        .into_any(),
-        AppError::NotFound => {
-            crate::platform::set_not_found_status();
-            view! {
-                <section class="card narrow">
-                    <h1>"Not found"</h1>
-                    <p>"This exchange does not exist, or you are not one of its members."</p>
-                    <p><A href="/santa">"Back to my exchanges"</A></p>
-                </section>
-            }
-            .into_any()
-        }
-        other => view! { <p class="card form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    view! {
+        <PageProblem
+            error
+            not_found="This exchange does not exist, or you are not one of its members."
+            back_href="/santa"
+            back_label="Back to my exchanges"
+        />
     }
 }
 
@@ -256,30 +234,6 @@ pub fn ExchangePage() -> impl IntoView {
     }
 }
 
-/// Live: loads the page again when someone joins, the names are drawn or the presents
-/// open; if the person is typing, it offers the reload instead of losing their words.
-#[island]
-pub fn LiveRefresh(id: i64) -> impl IntoView {
-    let changed = RwSignal::new(false);
-    Effect::new(move |_| {
-        crate::platform::watch(&format!("/api/live/exchange/{id}"), move || {
-            if crate::platform::user_is_typing() {
-                changed.set(true);
-            } else {
-                crate::platform::reload();
-            }
-        });
-    });
-    view! {
-        {move || changed.get().then(|| view! {
-            <p class="notice" role="status">
-                "This exchange has changed. "
-                <button type="button" class="button small" on:click=|_| crate::platform::reload()>"Show the changes"</button>
-            </p>
-        })}
-    }
-}
-
 #[component]
 fn ExchangeDetails(x: ExchangeView) -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
@@ -306,7 +260,7 @@ fn ExchangeDetails(x: ExchangeView) -> impl IntoView {
         <Title text=format!("{} · Secret Santa · Hearth", x.name) />
         <section class="card">
             <h1>{x.name.clone()}</h1>
-            <LiveRefresh id />
+            <LiveRefresh url=format!("/api/live/exchange/{id}") message="This exchange has changed.".to_string() />
             <p class="state">{state_label(x.state)}</p>
             {(!x.spending_note.is_empty()).then(|| view! { <p>"Spending: " {x.spending_note.clone()}</p> })}
             {(!x.description.is_empty()).then(|| view! { <p class="description">{x.description.clone()}</p> })}

@@ -1,8 +1,10 @@
 //! Spawning the application, databases and an SMTP server for tests.
 use hearth::core::config::{MailTransport, Settings};
-use hearth::core::db::Db;
+use hearth::core::db::{self, Db};
 use hearth::core::server::startup::Application;
 use hearth::core::state::AppState;
+use reqwest::StatusCode;
+use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -262,4 +264,52 @@ impl Drop for SmtpServer {
 pub fn header(raw: &str, name: &str) -> Option<String> {
     let prefix = format!("{}:", name.to_ascii_lowercase());
     raw.lines().find(|l| l.to_ascii_lowercase().starts_with(&prefix)).map(|l| l[prefix.len()..].trim().to_string())
+}
+
+pub const PW: &str = "correct horse battery";
+
+/// A signed-in, verified person with their own cookie jar.
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub client: reqwest::Client,
+}
+
+pub async fn person(app: &TestApp, name: &str) -> Person {
+    let client = app.new_client();
+    let email = email_of(name);
+    let res = app
+        .call(
+            &client,
+            "sign_up",
+            &[("email", &email), ("display_name", name), ("password", PW), ("time_zone", "Europe/Paris")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    deliver_all(&app.state).await;
+    let link = last_link_to(&app.state, &email).await;
+    let res = app.call(&client, "continue_link", &[("token", link.rsplit('/').next().unwrap())]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = db::users::by_email(&app.state.db.pool, &email).await.unwrap().unwrap().id;
+    Person { id, name: name.to_string(), client }
+}
+
+pub async fn json(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+pub fn email_of(name: &str) -> String {
+    format!("{}@example.com", name.to_lowercase())
+}
+
+/// Runs a test body once on SQLite and once on Postgres.
+macro_rules! on_every_db {
+    ($app:ident, $body:block) => {
+        for t in all_dbs().await {
+            let $app = spawn_app_with(t, |_| {}).await;
+            $body
+        }
+    };
 }

@@ -2,10 +2,13 @@
 //! server on a random port, a real SMTP server on loopback, and the kill -9 crash test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod helpers;
+
 mod architecture;
 mod crash;
 mod db;
-mod helpers;
+mod events;
 mod http;
 mod santa;
 mod smtp;

@@ -4,40 +4,6 @@ use hearth::core::db;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-const PW: &str = "correct horse battery";
-
-/// A signed-in, verified person with their own cookie jar.
-struct Person {
-    id: i64,
-    name: String,
-    client: reqwest::Client,
-}
-
-async fn person(app: &TestApp, name: &str) -> Person {
-    let client = app.new_client();
-    let email = email_of(name);
-    let res = app
-        .call(
-            &client,
-            "sign_up",
-            &[("email", &email), ("display_name", name), ("password", PW), ("time_zone", "Europe/Paris")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
-    deliver_all(&app.state).await;
-    let link = last_link_to(&app.state, &email).await;
-    let res = app.call(&client, "continue_link", &[("token", link.rsplit('/').next().unwrap())]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let id = db::users::by_email(&app.state.db.pool, &email).await.unwrap().unwrap().id;
-    Person { id, name: name.to_string(), client }
-}
-
-async fn json(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 async fn create_exchange(app: &TestApp, p: &Person, name: &str) -> i64 {
     let res = app
         .call(&p.client, "create_exchange", &[("name", name), ("spending_note", "10 euros"), ("description", "")])
@@ -64,20 +30,6 @@ async fn invite_and_join(app: &TestApp, creator: &Person, id: i64, people: &[&Pe
         let (s, body) = join(app, p, id).await;
         assert_eq!(s, StatusCode::OK, "{} joins: {body}", p.name);
     }
-}
-
-fn email_of(name: &str) -> String {
-    format!("{}@example.com", name.to_lowercase())
-}
-
-/// Runs a test body once on SQLite and once on Postgres.
-macro_rules! on_every_db {
-    ($app:ident, $body:block) => {
-        for t in all_dbs().await {
-            let $app = spawn_app_with(t, |_| {}).await;
-            $body
-        }
-    };
 }
 
 fn in_an_hour_local() -> String {

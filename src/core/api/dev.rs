@@ -11,6 +11,8 @@ pub struct DevMailView {
     pub text: String,
     /// The links in the mail, as paths on this site, so they open here.
     pub links: Vec<String>,
+    /// Attached files: (name, text).
+    pub attachments: Vec<(String, String)>,
     pub sent_at: String,
 }
 
@@ -35,6 +37,11 @@ pub async fn dev_mailbox() -> Result<Vec<DevMailView>, AppError> {
                 .filter_map(|w| w.strip_prefix(base.as_str()))
                 .filter(|p| p.starts_with('/'))
                 .map(str::to_string)
+                .collect(),
+            attachments: serde_json::from_str::<Vec<crate::core::mail::Attachment>>(&m.attachments)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| (a.filename, a.content))
                 .collect(),
             to: m.recipient,
             subject: m.subject,

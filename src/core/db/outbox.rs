@@ -153,26 +153,37 @@ pub struct DevMail {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
+    /// JSON list of `mail::Attachment`s.
+    pub attachments: String,
     pub created_at: i64,
+}
+
+/// A mail as the dev mailbox keeps it.
+pub struct NewDevMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: &'a str,
+    pub idempotency_key: &'a str,
+    /// JSON list of `mail::Attachment`s.
+    pub attachments_json: &'a str,
 }
 
 pub async fn dev_mailbox_insert<'e>(
     ex: impl Executor<'e, Database = Any>,
-    recipient: &str,
-    subject: &str,
-    text_body: &str,
-    html_body: &str,
-    idempotency_key: &str,
+    m: &NewDevMail<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO dev_mailbox (recipient, subject, text_body, html_body, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO dev_mailbox (recipient, subject, text_body, html_body, idempotency_key, attachments, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(recipient)
-    .bind(subject)
-    .bind(text_body)
-    .bind(html_body)
-    .bind(idempotency_key)
+    .bind(m.recipient)
+    .bind(m.subject)
+    .bind(m.text_body)
+    .bind(m.html_body)
+    .bind(m.idempotency_key)
+    .bind(m.attachments_json)
     .bind(now)
     .execute(ex)
     .await?;
@@ -184,20 +195,21 @@ pub async fn dev_mailbox_list<'e>(
     ex: impl Executor<'e, Database = Any>,
     limit: i64,
 ) -> Result<Vec<DevMail>, sqlx::Error> {
-    let rows = sqlx::query_as::<_, (i64, String, String, String, String, i64)>(
-        "SELECT id, recipient, subject, text_body, html_body, created_at FROM dev_mailbox ORDER BY id DESC LIMIT $1",
+    let rows = sqlx::query_as::<_, (i64, String, String, String, String, String, i64)>(
+        "SELECT id, recipient, subject, text_body, html_body, attachments, created_at FROM dev_mailbox ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(ex)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, recipient, subject, text_body, html_body, created_at)| DevMail {
+        .map(|(id, recipient, subject, text_body, html_body, attachments, created_at)| DevMail {
             id,
             recipient,
             subject,
             text_body,
             html_body,
+            attachments,
             created_at,
         })
         .collect())

@@ -33,6 +33,41 @@ pub fn newcomer_signup_path(email: &str, next: &str) -> String {
     format!("/signup?email={}&next={}", query_value(email), query_value(next))
 }
 
+/// What happened to each pasted address. Says nothing about who has an account.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InviteReport {
+    /// Invited (mailed at once, or when the gathering is published).
+    pub invited: Vec<String>,
+    /// Already in the gathering or already invited.
+    pub already: Vec<String>,
+    pub duplicates: Vec<String>,
+    pub invalid: Vec<String>,
+    /// Addresses left out of the lists above to keep the report short.
+    #[serde(default)]
+    pub more: usize,
+}
+
+impl InviteReport {
+    /// The report with at most `max_chars` of addresses: what went wrong first (not
+    /// addresses, listed twice), then already invited, then invited; the rest counted.
+    pub fn shortened(mut self, max_chars: usize) -> Self {
+        let mut budget = max_chars;
+        for list in [&mut self.invalid, &mut self.duplicates, &mut self.already, &mut self.invited] {
+            let mut kept = 0;
+            for a in list.iter() {
+                if a.len() + 3 > budget {
+                    break;
+                }
+                budget -= a.len() + 3;
+                kept += 1;
+            }
+            self.more += list.len() - kept;
+            list.truncate(kept);
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

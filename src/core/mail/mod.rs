@@ -4,14 +4,14 @@ pub mod templates;
 use crate::core::config::{MailSettings, MailTransport, SmtpTls};
 use crate::core::db::{self, Db};
 use anyhow::Context;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// A rendered email, ready for a transport.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutgoingEmail {
     pub to: String,
     pub subject: String,
@@ -19,6 +19,17 @@ pub struct OutgoingEmail {
     pub html: String,
     /// Recipient + cause; also the basis of the Message-ID, so a receiver can dedupe.
     pub idempotency_key: String,
+    /// Files sent along (an event's .ics).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A small text file attached to a mail.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// e.g. `text/calendar; charset=utf-8; method=REQUEST`
+    pub content_type: String,
+    pub content: String,
 }
 
 #[derive(Clone)]
@@ -70,17 +81,18 @@ impl Mailer {
                 Ok(())
             }
             Self::DevMailbox { db } => {
-                db::outbox::dev_mailbox_insert(
-                    &db.pool,
-                    &mail.to,
-                    &mail.subject,
-                    &mail.text,
-                    &mail.html,
-                    &mail.idempotency_key,
-                    db::now(),
-                )
-                .await
-                .context("storing mail in the dev mailbox")?;
+                let attachments_json = serde_json::to_string(&mail.attachments)?;
+                let row = db::outbox::NewDevMail {
+                    recipient: &mail.to,
+                    subject: &mail.subject,
+                    text_body: &mail.text,
+                    html_body: &mail.html,
+                    idempotency_key: &mail.idempotency_key,
+                    attachments_json: &attachments_json,
+                };
+                db::outbox::dev_mailbox_insert(&db.pool, &row, db::now())
+                    .await
+                    .context("storing mail in the dev mailbox")?;
                 Ok(())
             }
         }
@@ -104,15 +116,24 @@ pub fn message_id(idempotency_key: &str) -> String {
 
 fn build_message(from: &Mailbox, mail: &OutgoingEmail) -> anyhow::Result<Message> {
     let to: Mailbox = mail.to.parse().context("recipient is not a valid address")?;
+    let alternative = MultiPart::alternative()
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone()))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html.clone()));
+    let body = if mail.attachments.is_empty() {
+        alternative
+    } else {
+        mail.attachments.iter().try_fold(MultiPart::mixed().multipart(alternative), |parts, a| {
+            let content_type = ContentType::parse(&a.content_type).context("attachment content type")?;
+            anyhow::Ok(
+                parts.singlepart(LettreAttachment::new(a.filename.clone()).body(a.content.clone(), content_type)),
+            )
+        })?
+    };
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone())
         .message_id(Some(message_id(&mail.idempotency_key)))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html.clone())),
-        )
+        .multipart(body)
         .context("building the message")
 }

@@ -5,19 +5,25 @@ use super::OutgoingEmail;
 use crate::core::domain::outbox::AccountMail;
 use askama::Template;
 
-/// What a mail says: a subject, a paragraph, one button (a deep link) and a closing line.
+/// What a mail says: a subject, a paragraph, an optional list, one button (a deep link),
+/// optional further choices (each a link) and a closing line.
+#[derive(Default)]
 pub struct MailParts {
     pub subject: String,
     pub intro: String,
+    /// Lines shown as a list after the paragraph (an event's attendees).
+    pub list: Vec<String>,
     pub button: &'static str,
     pub url: String,
+    /// Further links shown as buttons after the main one: (label, address).
+    pub choices: Vec<(String, String)>,
     pub outro: &'static str,
 }
 
 #[derive(Template)]
 #[template(
     ext = "txt",
-    source = "{{ greeting }},\n\n{{ p.intro }}\n\n{{ p.button }}: {{ p.url }}\n\n{{ p.outro }}\n\n-- Hearth\n"
+    source = "{{ greeting }},\n\n{{ p.intro }}\n\n{% for line in p.list %}- {{ line }}\n{% endfor %}{% if !p.list.is_empty() %}\n{% endif %}{{ p.button }}: {{ p.url }}\n\n{% for (label, url) in p.choices %}{{ label }}: {{ url }}\n\n{% endfor %}{{ p.outro }}\n\n-- Hearth\n"
 )]
 struct TextMail<'a> {
     greeting: &'a str,
@@ -27,7 +33,7 @@ struct TextMail<'a> {
 #[derive(Template)]
 #[template(
     ext = "html",
-    source = r#"<!DOCTYPE html><html><body style="font-family:sans-serif;line-height:1.5;color:#222"><p>{{ greeting }},</p><p>{{ p.intro }}</p><p><a href="{{ p.url }}" style="display:inline-block;padding:12px 20px;background:#b3261e;color:#fff;border-radius:8px;text-decoration:none">{{ p.button }}</a></p><p style="font-size:14px;color:#555">Or open this address: <a href="{{ p.url }}">{{ p.url }}</a></p><p style="font-size:14px;color:#555">{{ p.outro }}</p><p>&mdash; Hearth</p></body></html>"#
+    source = r#"<!DOCTYPE html><html><body style="font-family:sans-serif;line-height:1.5;color:#222"><p>{{ greeting }},</p><p>{{ p.intro }}</p>{% if !p.list.is_empty() %}<ul>{% for line in p.list %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}<p><a href="{{ p.url }}" style="display:inline-block;padding:12px 20px;background:#b3261e;color:#fff;border-radius:8px;text-decoration:none">{{ p.button }}</a>{% for (label, url) in p.choices %} <a href="{{ url }}" style="display:inline-block;margin:4px 0;padding:12px 20px;border:2px solid #b3261e;color:#b3261e;border-radius:8px;text-decoration:none">{{ label }}</a>{% endfor %}</p><p style="font-size:14px;color:#555">Or open this address: <a href="{{ p.url }}">{{ p.url }}</a></p><p style="font-size:14px;color:#555">{{ p.outro }}</p><p>&mdash; Hearth</p></body></html>"#
 )]
 struct HtmlMail<'a> {
     greeting: &'a str,
@@ -45,6 +51,7 @@ pub fn compose(p: MailParts, to: &str, display_name: &str, idempotency_key: &str
         text,
         html,
         idempotency_key: idempotency_key.to_string(),
+        attachments: Vec::new(),
     })
 }
 
@@ -57,6 +64,7 @@ pub fn account_parts(msg: &AccountMail, base_url: &str) -> MailParts {
             button: "Confirm my email",
             url: format!("{base_url}/l/{token}"),
             outro: "The link works once and expires in 48 hours. If you did not sign up for Hearth, you can ignore this email.",
+            ..Default::default()
         },
         AccountMail::SignInLink { token, .. } => MailParts {
             subject: "Your Hearth sign-in link".into(),
@@ -64,6 +72,7 @@ pub fn account_parts(msg: &AccountMail, base_url: &str) -> MailParts {
             button: "Sign in to Hearth",
             url: format!("{base_url}/l/{token}"),
             outro: "The link works once and expires in 30 minutes. If you did not ask for it, you can ignore this email.",
+            ..Default::default()
         },
         AccountMail::PasswordReset { token, .. } => MailParts {
             subject: "Reset your Hearth password".into(),
@@ -71,6 +80,7 @@ pub fn account_parts(msg: &AccountMail, base_url: &str) -> MailParts {
             button: "Choose a new password",
             url: format!("{base_url}/reset/{token}"),
             outro: "The link works once and expires in an hour. If you did not ask for it, your password stays as it is.",
+            ..Default::default()
         },
         AccountMail::SignUpAttempt { .. } => MailParts {
             subject: "Someone tried to sign up with your address".into(),
@@ -80,6 +90,7 @@ pub fn account_parts(msg: &AccountMail, base_url: &str) -> MailParts {
             button: "Log in",
             url: format!("{base_url}/login"),
             outro: "If it wasn't you, you can ignore this email: nobody can use your account without your password or your mailbox.",
+            ..Default::default()
         },
     }
 }
@@ -110,6 +121,7 @@ mod tests {
             button: "b",
             url: "https://h.example/signup?email=a%40b.c&next=/santa/1\" onclick=\"x".into(),
             outro: "o",
+            ..Default::default()
         };
         let m = compose(p, "a@b.c", "", "k").unwrap();
         assert!(!m.html.contains("\" onclick"), "{}", m.html);

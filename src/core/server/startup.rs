@@ -147,6 +147,9 @@ fn router(state: AppState) -> Router {
         })
     };
     let static_files = ServeDir::new(&*options.site_root).precompressed_br().precompressed_gzip().fallback(not_found);
+    // The gatherings' own routes keep their own body limits (an upload is larger than a form).
+    let own_routes =
+        state.gatherings.iter().filter_map(|g| g.routes).fold(Router::new(), |r, routes| r.merge(routes()));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -160,11 +163,12 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback_service(static_files)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         // Pages and API answers; static files are served precompressed by ServeDir.
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+        .merge(own_routes)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         .with_state(state)
 }
 

@@ -55,6 +55,15 @@ pub fn Field(
     }
 }
 
+/// The error of an action's last answer, for `FormError` and the fields.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
 /// Shows an action's error, announced to screen readers.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

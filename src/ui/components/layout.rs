@@ -66,3 +66,44 @@ fn MainNav() -> impl IntoView {
         </nav>
     }
 }
+
+/// What a page shows instead of its content when loading it failed: log in (and come
+/// back), not found (with a 404 status and the way back), or the error's own message.
+#[component]
+pub fn PageProblem(
+    error: crate::core::error::AppError,
+    not_found: &'static str,
+    back_href: &'static str,
+    back_label: &'static str,
+) -> impl IntoView {
+    use crate::core::error::AppError;
+    let location = leptos_router::hooks::use_location();
+    let next = move || {
+        let path = location.pathname.get();
+        let query = location.search.get();
+        let here = if query.is_empty() { path } else { format!("{path}?{query}") };
+        format!("/login?next={}", crate::core::domain::links::query_value(&here))
+    };
+    match error {
+        AppError::Unauthorized => view! {
+            <section class="card narrow">
+                <h1>"Please log in"</h1>
+                <p>"Log in to see this page; we will bring you straight back."</p>
+                <p class="actions"><a class="button primary" href=next>"Log in"</a></p>
+            </section>
+        }
+        .into_any(),
+        AppError::NotFound => {
+            crate::platform::set_not_found_status();
+            view! {
+                <section class="card narrow">
+                    <h1>"Not found"</h1>
+                    <p>{not_found}</p>
+                    <p><a href=back_href>{back_label}</a></p>
+                </section>
+            }
+            .into_any()
+        }
+        other => view! { <p class="card form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}

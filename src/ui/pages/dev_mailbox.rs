@@ -25,6 +25,7 @@ pub fn DevMailboxPage() -> impl IntoView {
                                                     <h2>{m.subject}</h2>
                                                     <p class="hint">{format!("To {} · {}", m.to, m.sent_at)}</p>
                                                     <pre>{m.text}</pre>
+                                                    {m.attachments.into_iter().map(|(name, _)| view! { <p class="hint">{format!("Attached: {name}")}</p> }).collect_view()}
                                                     <ul class="links">
                                                         {m.links.into_iter().map(|l| view! { <li><a href=l.clone() rel="external">{l.clone()}</a></li> }).collect_view()}
                                                     </ul>

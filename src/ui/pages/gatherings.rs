@@ -1,4 +1,4 @@
-//! The three gatherings: empty states that say what is coming.
+//! Gatherings not built yet: empty states that say what is coming.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,17 +12,6 @@ fn ComingSoon(title: &'static str, icon: &'static str, what: &'static str) -> im
             <p>{what}</p>
             <p class="hint">"Coming soon: nothing to do here yet."</p>
         </section>
-    }
-}
-
-#[component]
-pub fn EventsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Events"
-            icon="📅"
-            what="Schedule a virtual event, invite people by email and collect their RSVPs."
-        />
     }
 }
 

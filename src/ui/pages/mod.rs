@@ -10,7 +10,7 @@ mod not_found;
 pub use account::MePage;
 pub use auth::{CheckInboxPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage};
 pub use dev_mailbox::DevMailboxPage;
-pub use gatherings::{EventsPage, LunchesPage};
+pub use gatherings::LunchesPage;
 pub use home::HomePage;
 pub use link::LinkPage;
 pub use not_found::NotFoundPage;

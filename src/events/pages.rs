@@ -1,0 +1,487 @@
+//! Events pages: my events, a new event, one event (the organizer's controls, invitees'
+//! answers, or the public preview). Forms post as plain HTML forms; the page comes back
+//! rendered by the server.
+use super::api::*;
+use super::domain::{Phase, Rsvp, Standing, DESCRIPTION_MAX};
+use super::types::*;
+use crate::core::error::AppError;
+use crate::ui::components::form::{action_error, done, typed, Field, FormError, Submit, TimeZoneField};
+use crate::ui::components::layout::{PageProblem, Section};
+use crate::ui::components::live::LiveRefresh;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Events in the navigation and on the home page.
+pub const SECTION: Section = Section {
+    href: "/events",
+    icon: "📅",
+    label: "Events",
+    title: "Events",
+    blurb: "Virtual events with invitations and RSVPs.",
+};
+
+#[component]
+fn Problem(error: AppError) -> impl IntoView {
+    view! {
+        <PageProblem
+            error
+            not_found="This event does not exist, or it is not shared with you."
+            back_href="/events"
+            back_label="Back to my events"
+        />
+    }
+}
+
+fn phase_label(p: Phase) -> &'static str {
+    match p {
+        Phase::Draft => "Draft: only you can see it",
+        Phase::Upcoming => "Upcoming",
+        Phase::Live => "Happening now",
+        Phase::Past => "Past",
+        Phase::Cancelled => "Cancelled",
+    }
+}
+
+fn standing_label(s: Option<Standing>) -> &'static str {
+    match s {
+        Some(Standing::Going) => "Going",
+        Some(Standing::Waitlisted) => "On the waitlist",
+        Some(Standing::Maybe) => "Maybe",
+        Some(Standing::NotGoing) => "Can't go",
+        None => "No answer yet",
+    }
+}
+
+#[component]
+pub fn EventsPage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| list_my_events());
+    view! {
+        <Title text="Events · Hearth" />
+        <h1>"Events"</h1>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your events…"</p> }>
+            {move || {
+                list.get()
+                    .map(|r| match r {
+                        Ok(mine) => view! {
+                            <p class="actions"><A href="/events/new" attr:class="button primary">"New event"</A></p>
+                            <EventList title="Upcoming" items=mine.upcoming empty="No upcoming event. Create one and invite people by email." />
+                            <EventList title="Past" items=mine.past empty="" />
+                        }
+                        .into_any(),
+                        Err(AppError::Unauthorized) => view! { <EventsIntro /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EventsIntro() -> impl IntoView {
+    view! {
+        <section class="card">
+            <p class="big-icon" aria-hidden="true">"📅"</p>
+            <p class="lead">"Schedule an online event, invite people by email and see who is coming."</p>
+            <ul>
+                <li>"Invitees answer going, maybe or can't go with one tap from their email."</li>
+                <li>"Set a capacity: when it is full, people join a waitlist and move up when a place frees."</li>
+                <li>"An hour before the start you get the list of who is coming."</li>
+            </ul>
+            <p class="actions">
+                <a class="button primary" href="/signup?next=/events">"Create an account"</a>
+                <a class="button" href="/login?next=/events">"Log in"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn EventList(title: &'static str, items: Vec<EventSummary>, empty: &'static str) -> impl IntoView {
+    if items.is_empty() {
+        return (!empty.is_empty())
+            .then(|| view! { <section class="card empty-state"><p>{empty}</p></section> })
+            .into_any();
+    }
+    view! {
+        <section>
+            <h2>{title}</h2>
+            <ul class="tiles">
+                {items
+                    .into_iter()
+                    .map(|e| {
+                        let role = if e.organizing { "You organize".to_string() } else { standing_label(e.my_standing).to_string() };
+                        view! {
+                            <li>
+                                <A href=format!("/events/{}", e.slug)>
+                                    <strong>{e.title}</strong>
+                                    <span>{format!("{} · {}", e.when, phase_label(e.phase))}</span>
+                                    <span>{role}</span>
+                                </A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// The fields of the create and edit forms. `form` holds the saved values when editing;
+/// after a failed post without JavaScript, what was typed comes back.
+#[component]
+fn EventFields(form: EventForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let pick = |saved: String, name: &'static str| {
+        let t = typed(name);
+        Signal::derive(move || {
+            let typed = t.get();
+            if typed.is_empty() {
+                saved.clone()
+            } else {
+                typed
+            }
+        })
+    };
+    let description = pick(form.description.clone(), "description");
+    let start = pick(form.start_local.clone(), "start_local");
+    let duration = pick(
+        if form.duration_minutes.is_empty() { "60".into() } else { form.duration_minutes.clone() },
+        "duration_minutes",
+    );
+    let capacity = pick(form.capacity.clone(), "capacity");
+    let zone_typed = typed("time_zone").get_untracked();
+    let (zone, zone_was_typed) = if !zone_typed.is_empty() {
+        (zone_typed, true)
+    } else if !form.time_zone.is_empty() {
+        (form.time_zone.clone(), true)
+    } else {
+        ("UTC".to_string(), false)
+    };
+    let invalid = move |name: &'static str| {
+        move || if error.get().is_some_and(|e| e.field() == Some(name)) { "true" } else { "false" }
+    };
+    let zone_invalid = error.get_untracked().is_some_and(|e| e.field() == Some("time_zone"));
+    view! {
+        <Field label="Title" name="title" value=pick(form.title.clone(), "title") hint="At most 120 characters." error />
+        <div class="field">
+            <label for="f-description">"Short description (optional)"</label>
+            <textarea id="f-description" name="description" rows="3" maxlength=DESCRIPTION_MAX.to_string() aria-invalid=invalid("description") aria-describedby="f-description-hint">{move || description.get()}</textarea>
+            <p class="hint" id="f-description-hint">"At most 280 characters, so it can be shared with the link."</p>
+        </div>
+        <Field label="Online link" name="online_link" kind="url" value=pick(form.online_link.clone(), "online_link") hint="Where people join: https://…" error />
+        <div class="field">
+            <label for="f-start_local">"Starts"</label>
+            <input id="f-start_local" name="start_local" type="datetime-local" required=true aria-invalid=invalid("start_local") aria-describedby="f-start_local-hint" value=move || start.get() />
+            <p class="hint" id="f-start_local-hint">"In the time zone below."</p>
+        </div>
+        <TimeZoneField value=zone typed=zone_was_typed invalid=zone_invalid />
+        <div class="field">
+            <label for="f-duration_minutes">"Duration (minutes)"</label>
+            <input id="f-duration_minutes" name="duration_minutes" type="number" min="1" max="1440" required=true inputmode="numeric" aria-invalid=invalid("duration_minutes") value=move || duration.get() />
+        </div>
+        <div class="field">
+            <label for="f-capacity">"Capacity (optional)"</label>
+            <input id="f-capacity" name="capacity" type="number" min="1" inputmode="numeric" aria-invalid=invalid("capacity") aria-describedby="f-capacity-hint" value=move || capacity.get() />
+            <p class="hint" id="f-capacity-hint">"Leave empty for no limit. When full, people join a waitlist."</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn NewEventPage() -> impl IntoView {
+    let create = ServerAction::<CreateEvent>::new();
+    let error = action_error(create);
+    view! {
+        <Title text="New event · Hearth" />
+        <section class="card">
+            <h1>"New event"</h1>
+            <p class="hint">"It stays a draft only you can see until you publish it."</p>
+            <ActionForm action=create>
+                <FormError error />
+                <EventFields form=EventForm::default() error />
+                <Submit label="Save the draft" busy_label="Saving…" />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn EventPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (params.read().get("slug").unwrap_or_default(), q.get("t"), q.get("rsvp"))
+        },
+        |(slug, t, rsvp)| get_event(slug, t, rsvp),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the event…"</p> }>
+            {move || {
+                data.get()
+                    .map(|r| match r {
+                        Ok(EventOrPreview::Full(view)) => view! { <EventDetails x=*view /> }.into_any(),
+                        Ok(EventOrPreview::Preview(p)) => view! { <PreviewCard p=*p /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// The public face of a published event: what a link preview shows, and a stranger.
+#[component]
+fn PreviewCard(p: EventPreview) -> impl IntoView {
+    let next = format!("/events/{}", p.slug);
+    view! {
+        <Title text=format!("{} · Hearth", p.title) />
+        <Meta property="og:title" content=p.title.clone() />
+        <Meta property="og:description" content=p.description.clone() />
+        <Meta property="og:type" content="website" />
+        {p.cover.as_ref().map(|c| view! { <Meta property="og:image" content=c.url.clone() /> })}
+        <section class="card event">
+            {p.cover.clone().map(|c| view! { <Cover c /> })}
+            <h1>{p.title.clone()}</h1>
+            <p class="state">{phase_label(p.phase)}</p>
+            <p>{format!("{} · by {}", p.when, p.organizer_name)}</p>
+            {(!p.description.is_empty()).then(|| view! { <p class="description">{p.description.clone()}</p> })}
+            {if p.signed_in {
+                view! { <p class="hint">"This event is for its invitees. If you were invited, use the link in your invitation email."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="hint">"Invited? Log in with the address the invitation was sent to."</p>
+                    <p class="actions"><a class="button primary" href=format!("/login?next={next}")>"Log in"</a></p>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Cover(c: MediaView) -> impl IntoView {
+    view! {
+        <img class="cover" src=c.url alt="" width=c.width.map(|w| w.to_string()) height=c.height.map(|h| h.to_string()) decoding="async" />
+    }
+}
+
+#[component]
+fn EventDetails(x: EventView) -> impl IntoView {
+    let calendar = match &x.answering_as {
+        Some(_) => None,
+        None => Some(format!("/events/{}/calendar.ics", x.slug)),
+    };
+    let token = use_query_map().read_untracked().get("t").unwrap_or_default();
+    let calendar = calendar.unwrap_or_else(|| format!("/events/{}/calendar.ics?t={token}", x.slug));
+    let link_note = match x.phase {
+        Phase::Upcoming | Phase::Draft => Some("The link to join appears here 15 minutes before the start."),
+        _ => None,
+    };
+    view! {
+        <Title text=format!("{} · Hearth", x.title) />
+        <article class="card event">
+            {x.cover.clone().map(|c| view! { <Cover c /> })}
+            <h1>{x.title.clone()}</h1>
+            {x.answering_as.is_none().then(|| view! {
+                <LiveRefresh url=format!("/api/live/event/{}", x.id) message="This event has changed.".to_string() />
+            })}
+            <p class="state">{phase_label(x.phase)}</p>
+            <p class="when">
+                <strong>{x.when.clone()}</strong>
+                {format!(" · {} · {} min", x.countdown, x.duration_minutes)}
+            </p>
+            <p class="hint">{format!("Times in your time zone ({}). Organized by {}.", x.viewer_time_zone, x.organizer_name)}</p>
+            {(!x.description.is_empty()).then(|| view! { <p class="description">{x.description.clone()}</p> })}
+            {match x.online_link.clone() {
+                Some(link) => view! { <p><a class="button primary" href=link rel="noopener noreferrer" target="_blank">"Join online"</a></p> }.into_any(),
+                None => link_note.map(|n| view! { <p class="hint">{n}</p> }).into_any(),
+            }}
+            {x.video.clone().map(|v| view! {
+                <video class="event-video" controls=true preload="metadata" playsinline=true src=v.url></video>
+            })}
+            {(x.phase != Phase::Cancelled).then(|| view! { <p><a href=calendar.clone() download="event.ics">"Add to my calendar (.ics)"</a></p> })}
+        </article>
+        {x.answering_as.clone().map(|name| view! { <p class="notice">{format!("Answering as {name}, from your invitation email.")}</p> })}
+        <Answer x=x.clone() token=token.clone() />
+        <Attendees x=x.clone() />
+        {x.is_organizer.then(|| view! { <OrganizerControls x=x.clone() /> })}
+    }
+}
+
+/// The invitee's answer: a mailed link's choice ready to confirm, then the three buttons.
+#[component]
+fn Answer(x: EventView, token: String) -> impl IntoView {
+    if x.is_organizer {
+        return ().into_any();
+    }
+    let action = ServerAction::<AnswerEvent>::new();
+    let error = action_error(action);
+    let mine = match x.my_standing {
+        Some(Standing::Waitlisted) => {
+            "You're on the waitlist: if a place frees up, it's yours and we'll email you.".to_string()
+        }
+        other => format!("Your answer: {}", standing_label(other)),
+    };
+    let button = move |answer: Rsvp, label: &'static str, primary: bool| {
+        let slug = x.slug.clone();
+        let token = token.clone();
+        view! {
+            <ActionForm action=action attr:class="inline-form">
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="t" value=token />
+                <input type="hidden" name="answer" value=answer.as_str() />
+                <button type="submit" class=if primary { "button primary" } else { "button" }>{label}</button>
+            </ActionForm>
+        }
+    };
+    let label = |r: Rsvp| match r {
+        Rsvp::Going => "Going",
+        Rsvp::Maybe => "Maybe",
+        Rsvp::NotGoing => "Can't go",
+    };
+    view! {
+        <section class="card" aria-labelledby="answer-title">
+            <h2 id="answer-title">"Will you come?"</h2>
+            <FormError error />
+            <p role="status">{mine}</p>
+            {(!x.can_answer).then(|| view! { <p class="hint">"Answers are closed: the event has started or was cancelled."</p> })}
+            {x.proposed.filter(|_| x.can_answer).map(|r| view! {
+                <div class="confirm">
+                    <p>{format!("Confirm your answer: {}?", label(r))}</p>
+                    {button(r, match r { Rsvp::Going => "Yes, I'm going", Rsvp::Maybe => "Yes: maybe", Rsvp::NotGoing => "Yes: I can't go" }, true)}
+                </div>
+            })}
+            {x.can_answer.then(|| view! {
+                <div class="actions">
+                    {button(Rsvp::Going, "Going", x.proposed.is_none())}
+                    {button(Rsvp::Maybe, "Maybe", false)}
+                    {button(Rsvp::NotGoing, "Can't go", false)}
+                </div>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Attendees(x: EventView) -> impl IntoView {
+    let places = match x.capacity {
+        Some(c) => format!("{} of {} places taken", x.going.len(), c),
+        None => format!("{} going", x.going.len()),
+    };
+    view! {
+        <section class="card">
+            <h2>"Who's coming"</h2>
+            <p>{places}{(x.waitlisted > 0).then(|| format!(" · {} on the waitlist", x.waitlisted))}</p>
+            {if x.going.is_empty() {
+                view! { <p class="hint">"Nobody has said yes yet."</p> }.into_any()
+            } else {
+                view! { <ul class="members">{x.going.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul> }.into_any()
+            }}
+            {(!x.maybe.is_empty()).then(|| view! {
+                <h3>"Maybe"</h3>
+                <ul class="members">{x.maybe.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn OrganizerControls(x: EventView) -> impl IntoView {
+    let publish = ServerAction::<PublishEvent>::new();
+    let invite = ServerAction::<InviteToEvent>::new();
+    let update = ServerAction::<UpdateEvent>::new();
+    let cancel = ServerAction::<CancelEvent>::new();
+    let invite_error = action_error(invite);
+    let update_error = action_error(update);
+    let slug = x.slug.clone();
+    let open = matches!(x.phase, Phase::Draft | Phase::Upcoming);
+    let report = x.invite_report.clone().filter(|_| done("invite_to_event").get_untracked());
+    view! {
+        {(x.phase == Phase::Draft).then(|| { let slug = slug.clone(); view! {
+            <section class="card">
+                <h2>"Publish"</h2>
+                <p>{format!("Publishing emails the {} people invited so far; people you invite later are emailed when you add them.", x.invitees.len())}</p>
+                <ActionForm action=publish>
+                    <FormError error=action_error(publish) />
+                    <input type="hidden" name="slug" value=slug.clone() />
+                    <Submit label="Publish and email invitees" busy_label="Publishing…" />
+                </ActionForm>
+            </section>
+        }})}
+        <section class="card">
+            <h2>{format!("Invitations ({})", x.invitees.len())}</h2>
+            {report.map(|r| view! { <InviteSummary r /> })}
+            {if x.invitees.is_empty() {
+                view! { <p class="hint">"Nobody is invited yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="members">
+                        {x.invitees.iter().map(|i| view! {
+                            <li>
+                                <span>{i.name.clone().unwrap_or_else(|| i.email.clone())}</span>
+                                <span class="hint">{format!(" · {}{}", standing_label(i.standing), if i.mailed { "" } else { " · not emailed yet" })}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            {open.then(|| { let slug = slug.clone(); view! {
+                <ActionForm action=invite>
+                    <FormError error=invite_error />
+                    <input type="hidden" name="slug" value=slug.clone() />
+                    <div class="field">
+                        <label for="f-addresses">"Invite by email"</label>
+                        <textarea id="f-addresses" name="addresses" rows="3" required=true aria-describedby="f-addresses-hint">{typed("addresses")}</textarea>
+                        <p class="hint" id="f-addresses-hint">"Paste addresses, one per line or separated by commas."</p>
+                    </div>
+                    <Submit label="Invite" busy_label="Inviting…" />
+                </ActionForm>
+            }})}
+        </section>
+        {x.form.clone().map(move |form| { let (edit_slug, cancel_slug) = (slug.clone(), slug.clone()); view! {
+            <section class="card">
+                <details>
+                    <summary>"Edit the details"</summary>
+                    <ActionForm action=update>
+                        <FormError error=update_error />
+                        <input type="hidden" name="slug" value=edit_slug />
+                        <EventFields form error=update_error />
+                        <p class="hint">"Changing the time emails a new calendar file to those going or maybe."</p>
+                        <Submit label="Save changes" busy_label="Saving…" />
+                    </ActionForm>
+                </details>
+            </section>
+            <section class="card">
+                <h2>"Cancel the event"</h2>
+                <p class="hint">"Everyone who answered going, maybe or waitlisted is emailed. This can't be undone."</p>
+                <ActionForm action=cancel>
+                    <FormError error=action_error(cancel) />
+                    <input type="hidden" name="slug" value=cancel_slug />
+                    <button type="submit" class="button danger">"Cancel the event"</button>
+                </ActionForm>
+            </section>
+        }})}
+    }
+}
+
+#[component]
+fn InviteSummary(r: InviteReport) -> impl IntoView {
+    let line = |label: &'static str, list: Vec<String>| {
+        (!list.is_empty()).then(|| view! { <p>{format!("{label}: {}", list.join(", "))}</p> })
+    };
+    view! {
+        <div class="notice" role="status">
+            {line("Invited", r.invited)}
+            {line("Already invited", r.already)}
+            {line("Listed twice", r.duplicates)}
+            {line("Not email addresses", r.invalid)}
+            {(r.more > 0).then(|| view! { <p>{format!("and {} more", r.more)}</p> })}
+        </div>
+    }
+}

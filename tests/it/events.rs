@@ -1,0 +1,513 @@
+//! Virtual events over real HTTP, on SQLite and Postgres: drafts, publishing, invitations,
+//! answers with a capacity and a waitlist, the roster job, calendar files.
+use crate::helpers::*;
+use hearth::core::db;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// A start `hours` from now, as the form's `datetime-local` value in Paris.
+fn paris_in(minutes: i64) -> String {
+    let t = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris) + chrono::Duration::minutes(minutes);
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn form<'a>(title: &'a str, start: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("title", title),
+        ("description", "Bring a cup of tea."),
+        ("online_link", "https://meet.example/book-club"),
+        ("start_local", start),
+        ("time_zone", "Europe/Paris"),
+        ("duration_minutes", "90"),
+        ("capacity", ""),
+    ];
+    for (k, v) in extra {
+        f.retain(|(name, _)| name != k);
+        f.push((k, v));
+    }
+    f
+}
+
+/// Creates a draft starting `minutes` from now; returns its slug.
+async fn create_event(app: &TestApp, p: &Person, title: &str, minutes: i64, extra: &[(&str, &str)]) -> String {
+    let start = paris_in(minutes);
+    let res = app.call(&p.client, "create_event", &form(title, &start, extra)).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let loc = res.headers()["location"].to_str().unwrap().to_string();
+    loc.strip_prefix("/events/").unwrap().to_string()
+}
+
+async fn call(app: &TestApp, client: &reqwest::Client, endpoint: &str, f: &[(&str, &str)]) -> (StatusCode, Value) {
+    json(app.call(client, endpoint, f).await).await
+}
+
+async fn event_id(app: &TestApp, slug: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM events WHERE slug = $1")
+        .bind(slug)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
+/// The RSVP token in the newest event invitation mailed to `to`.
+async fn rsvp_token(app: &TestApp, to: &str) -> String {
+    let mail = mails_to(&app.state, to).await.into_iter().find(|m| m.subject.starts_with("You are invited")).unwrap();
+    let at = mail.text_body.find("&t=").expect("an answer link with a token");
+    mail.text_body[at + 3..].split_whitespace().next().unwrap().to_string()
+}
+
+async fn answer(app: &TestApp, client: &reqwest::Client, slug: &str, choice: &str, t: &str) -> (StatusCode, Value) {
+    call(app, client, "answer_event", &[("slug", slug), ("answer", choice), ("t", t)]).await
+}
+
+async fn standing(app: &TestApp, slug: &str, user_id: i64) -> Option<String> {
+    sqlx::query_scalar::<_, Option<String>>(
+        "SELECT i.standing FROM event_invites i JOIN events e ON e.id = i.event_id WHERE e.slug = $1 AND i.user_id = $2",
+    )
+    .bind(slug)
+    .bind(user_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap()
+}
+
+/// Moves the event's start (as if time had passed).
+async fn set_start(app: &TestApp, slug: &str, start: i64) {
+    sqlx::query("UPDATE events SET start_at = $1 WHERE slug = $2")
+        .bind(start)
+        .bind(slug)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn bad_event_input_gets_a_message_naming_its_field_and_saves_nothing() {
+    let app = spawn_app().await;
+    let ann = person(&app, "Ann").await;
+    let past = paris_in(-10);
+    let far = (chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris) + chrono::Duration::days(800))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let soon = paris_in(120);
+    let long = "x".repeat(281);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (form("Club", &past, &[]), "start_local"),
+        (form("Club", &far, &[]), "start_local"),
+        (form("Club", "tomorrow", &[]), "start_local"),
+        (form("Club", &soon, &[("duration_minutes", "0")]), "duration_minutes"),
+        (form("Club", &soon, &[("duration_minutes", "1441")]), "duration_minutes"),
+        (form("Club", &soon, &[("description", &long)]), "description"),
+        (form("Club", &soon, &[("online_link", "javascript:alert(1)")]), "online_link"),
+        (form("Club", &soon, &[("online_link", "not a link")]), "online_link"),
+        (form("", &soon, &[]), "title"),
+        (form("Club", &soon, &[("time_zone", "Mars/Olympus")]), "time_zone"),
+        (form("Club", &soon, &[("capacity", "0")]), "capacity"),
+    ];
+    for (f, field) in cases {
+        let (s, body) = call(&app, &ann.client, "create_event", &f).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert_eq!(body["Invalid"]["field"], field, "{body}");
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&app.state.db.pool).await.unwrap();
+    assert_eq!(n, 0);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_draft_is_its_organizers_alone_and_publishing_mails_each_invitee_once() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let bob = person(&app, "Bob").await;
+        let slug = create_event(&app, &ann, "Book club", 3 * 24 * 60, &[]).await;
+
+        // Nobody else learns that a draft exists: not its page, not its calendar file.
+        let stranger = app.new_client();
+        for client in [&bob.client, &stranger] {
+            let (s, _) = call(&app, client, "get_event", &[("slug", &slug)]).await;
+            assert_eq!(s, StatusCode::NOT_FOUND);
+            let page = app.get(client, &format!("/events/{slug}")).await;
+            assert_eq!(page.status(), StatusCode::NOT_FOUND);
+            assert!(!page.text().await.unwrap().contains("Book club"));
+            assert_eq!(app.get(client, &format!("/events/{slug}/calendar.ics")).await.status(), StatusCode::NOT_FOUND);
+        }
+        let (s, _) = call(&app, &bob.client, "publish_event", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "only the organizer publishes");
+
+        // Invitations on a draft wait for publishing.
+        let (s, report) = call(
+            &app,
+            &ann.client,
+            "invite_to_event",
+            &[("slug", &slug), ("addresses", "bob@example.com, new@example.com, nope")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{report}");
+        assert_eq!(report["invited"].as_array().unwrap().len(), 2, "{report}");
+        assert_eq!(report["invalid"][0], "nope");
+        assert!(mails_to(&app.state, &email_of("Bob")).await.iter().all(|m| !m.subject.contains("Book club")));
+
+        let (s, body) = call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let (s, _) = call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "published once");
+        for to in [email_of("Bob"), "new@example.com".to_string()] {
+            let mails: Vec<_> = mails_to(&app.state, &to)
+                .await
+                .into_iter()
+                .filter(|m| m.subject == "You are invited: Book club")
+                .collect();
+            assert_eq!(mails.len(), 1, "{to} is mailed once");
+            let ics = &mails[0].attachments;
+            assert!(ics.contains("BEGIN:VCALENDAR") && ics.contains("METHOD:REQUEST"), "{ics}");
+            assert!(ics.contains("https://meet.example/book-club"), "the online link is in the calendar file");
+            assert!(!ics.contains("ATTENDEE"), "no list of other attendees");
+            let going = if to.starts_with("bob") {
+                format!("/events/{slug}?rsvp=going&t=")
+            } else {
+                format!("/events/{slug}%3Frsvp%3Dgoing")
+            };
+            assert!(mails[0].text_body.contains(&going), "{}", mails[0].text_body);
+        }
+        let newcomer = mails_to(&app.state, "new@example.com").await;
+        assert!(newcomer[0].text_body.contains("/signup?email=new%40example.com"), "{}", newcomer[0].text_body);
+
+        // Bob sees the event now, with his answer buttons; a stranger sees only the preview.
+        let (s, page) = call(&app, &bob.client, "get_event", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(page["Full"]["can_answer"], true, "{page}");
+        assert_eq!(page["Full"]["online_link"], Value::Null, "the link shows 15 minutes before the start");
+        let (_, preview) = call(&app, &stranger, "get_event", &[("slug", &slug)]).await;
+        assert_eq!(preview["Preview"]["title"], "Book club", "{preview}");
+        let html = app.get(&stranger, &format!("/events/{slug}")).await.text().await.unwrap();
+        assert!(html.contains("og:title") && html.contains("Book club"), "a public link preview");
+        assert!(!html.contains("meet.example"), "the online link is not public");
+
+        // A late invitee is mailed at once, once.
+        let (s, _) =
+            call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "late@example.com")]).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, report) =
+            call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "late@example.com")]).await;
+        assert_eq!((s, report["already"][0].as_str()), (StatusCode::OK, Some("late@example.com")));
+        assert_eq!(mails_to(&app.state, "late@example.com").await.len(), 1);
+
+        // After the start nobody can be added, and nobody can answer.
+        set_start(&app, &slug, db::now() - 60).await;
+        let (s, body) =
+            call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "later@example.com")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(mails_to(&app.state, "later@example.com").await.is_empty());
+        let (s, body) = call(&app, &bob.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(body.to_string().contains("started"), "{body}");
+        assert_eq!(standing(&app, &slug, bob.id).await, None);
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn an_rsvp_link_opens_the_choice_to_confirm_and_only_the_post_answers() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let bob = person(&app, "Bob").await;
+        let eve = person(&app, "Eve").await;
+        let slug = create_event(&app, &ann, "Quiz night", 2 * 24 * 60, &[]).await;
+        call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "bob@example.com")]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        let token = rsvp_token(&app, &email_of("Bob")).await;
+
+        // A fresh browser opens the mailed link: the page proposes "going", nothing changes.
+        let browser = app.new_client();
+        let page = app.get(&browser, &format!("/events/{slug}?rsvp=going&t={token}")).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Yes, I&#x27;m going") || html.contains("Yes, I'm going"), "ready to confirm");
+        assert!(html.contains("Answering as Bob"), "the link says whose answer it is");
+        assert_eq!(standing(&app, &slug, bob.id).await, None, "opening the link changes nothing");
+        // One tap (a POST with the token) answers, with no session.
+        let (s, body) = answer(&app, &browser, &slug, "going", &token).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(standing(&app, &slug, bob.id).await.as_deref(), Some("going"));
+        // A made-up token, or Bob's token on another event, answers nothing.
+        let (s, _) = answer(&app, &app.new_client(), &slug, "maybe", "A".repeat(43).as_str()).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let other = create_event(&app, &ann, "Other", 2 * 24 * 60, &[]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &other)]).await;
+        let (s, _) = answer(&app, &app.new_client(), &other, "going", &token).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // Someone signed in but not invited gets a plain not-found.
+        let (s, _) = call(&app, &eve.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Bob's names list shows him; Eve (not invited) sees only the preview, no names.
+        let (_, page) = call(&app, &bob.client, "get_event", &[("slug", &slug)]).await;
+        assert_eq!(page["Full"]["going"][0], "Bob");
+        let (_, preview) = call(&app, &eve.client, "get_event", &[("slug", &slug)]).await;
+        assert!(preview.get("Preview").is_some() && !preview.to_string().contains("Bob"), "{preview}");
+        // The calendar file from the page, with the token, parses back to the right UTC time.
+        let res = app.get(&browser, &format!("/events/{slug}/calendar.ics?t={token}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+        let ics = res.text().await.unwrap();
+        let parsed: icalendar::Calendar = ics.parse().unwrap();
+        let start = sqlx::query_scalar::<_, i64>("SELECT start_at FROM events WHERE slug = $1")
+            .bind(&slug)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        use icalendar::{CalendarDateTime, Component, DatePerhapsTime};
+        let ev = parsed.events().next().unwrap();
+        assert_eq!(
+            ev.get_start(),
+            Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(chrono::DateTime::from_timestamp(start, 0).unwrap())))
+        );
+        assert_eq!(
+            app.get(&app.new_client(), &format!("/events/{slug}/calendar.ics")).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn a_full_event_waitlists_and_promotes_in_order_with_a_mail() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let people = [person(&app, "Bob").await, person(&app, "Cy").await, person(&app, "Di").await];
+        let slug = create_event(&app, &ann, "Small talk", 2 * 24 * 60, &[("capacity", "1")]).await;
+        let all = "bob@example.com cy@example.com di@example.com";
+        call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", all)]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        for p in &people {
+            let (s, body) = call(&app, &p.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+        }
+        assert_eq!(standing(&app, &slug, people[0].id).await.as_deref(), Some("going"));
+        assert_eq!(standing(&app, &slug, people[1].id).await.as_deref(), Some("waitlisted"));
+        assert_eq!(standing(&app, &slug, people[2].id).await.as_deref(), Some("waitlisted"));
+        // Bob gives up his place: Cy (first in line) has it and is mailed; Di still waits.
+        call(&app, &people[0].client, "answer_event", &[("slug", &slug), ("answer", "not_going")]).await;
+        assert_eq!(standing(&app, &slug, people[1].id).await.as_deref(), Some("going"));
+        assert_eq!(standing(&app, &slug, people[2].id).await.as_deref(), Some("waitlisted"));
+        let cy_mail = mails_to(&app.state, &email_of("Cy")).await;
+        assert!(cy_mail.iter().any(|m| m.subject.starts_with("A place opened up")), "Cy is told");
+        assert!(!mails_to(&app.state, &email_of("Di"))
+            .await
+            .iter()
+            .any(|m| m.subject.starts_with("A place opened up")));
+        // The organizer raises the capacity: Di moves up.
+        let start = paris_in(2 * 24 * 60);
+        let (s, body) = call(
+            &app,
+            &ann.client,
+            "update_event",
+            &[form("Small talk", &start, &[("capacity", "2")]), vec![("slug", slug.as_str())]].concat(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(standing(&app, &slug, people[2].id).await.as_deref(), Some("going"));
+        // And cannot lower it below those going.
+        let (s, body) = call(
+            &app,
+            &ann.client,
+            "update_event",
+            &[form("Small talk", &start, &[("capacity", "1")]), vec![("slug", slug.as_str())]].concat(),
+        )
+        .await;
+        assert_eq!((s, body["Invalid"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("capacity")));
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn two_people_taking_the_last_place_at_once_never_both_get_it() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let mut people = Vec::new();
+        for i in 0..6 {
+            people.push(person(&app, &format!("P{i}")).await);
+        }
+        for round in 0..3 {
+            let slug = create_event(&app, &ann, &format!("Race {round}"), 2 * 24 * 60, &[("capacity", "1")]).await;
+            let all: Vec<String> = people.iter().map(|p| email_of(&p.name)).collect();
+            call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", &all.join(","))]).await;
+            call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+            let answers =
+                people.iter().map(|p| {
+                    let slug = slug.clone();
+                    let app = &app;
+                    async move {
+                        app.call(&p.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await.status()
+                    }
+                });
+            let statuses = futures::future::join_all(answers).await;
+            assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+            let going: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM event_invites i JOIN events e ON e.id = i.event_id WHERE e.slug = $1 AND i.standing = 'going'",
+            )
+            .bind(&slug)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(going, 1, "round {round}: exactly one person holds the one place");
+        }
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn the_roster_is_mailed_once_with_two_workers_and_after_a_restart_past_its_time() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let bob = person(&app, "Bob").await;
+        // Published 30 minutes before its start: the roster goes at once.
+        let soon = create_event(&app, &ann, "Soon", 30, &[]).await;
+        call(&app, &ann.client, "invite_to_event", &[("slug", &soon), ("addresses", "bob@example.com")]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &soon)]).await;
+        call(&app, &bob.client, "answer_event", &[("slug", &soon), ("answer", "going")]).await;
+        let mut other = app.state.clone();
+        other.instance = "second-worker".into();
+        let (a, b) =
+            tokio::join!(hearth::core::jobs::timed::run_due(&app.state), hearth::core::jobs::timed::run_due(&other));
+        assert!(a.unwrap() + b.unwrap() >= 1);
+        let rosters: Vec<_> = mails_to(&app.state, &email_of("Ann"))
+            .await
+            .into_iter()
+            .filter(|m| m.subject == "Who's coming to Soon")
+            .collect();
+        assert_eq!(rosters.len(), 1, "one roster");
+        assert!(rosters[0].text_body.contains("Bob (going)"), "{}", rosters[0].text_body);
+        assert!(hearth::core::jobs::timed::run_due(&app.state).await.unwrap() == 0);
+
+        // Three days ahead: the roster waits; the time moves, and so does its job.
+        let later = create_event(&app, &ann, "Later", 3 * 24 * 60, &[]).await;
+        call(&app, &ann.client, "invite_to_event", &[("slug", &later), ("addresses", "bob@example.com")]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &later)]).await;
+        call(&app, &bob.client, "answer_event", &[("slug", &later), ("answer", "maybe")]).await;
+        hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
+        let roster_of = |title: &'static str| {
+            let state = app.state.clone();
+            async move {
+                mails_to(&state, &email_of("Ann"))
+                    .await
+                    .into_iter()
+                    .filter(|m| m.subject == format!("Who's coming to {title}"))
+                    .count()
+            }
+        };
+        assert_eq!(roster_of("Later").await, 0);
+        let start = paris_in(4 * 24 * 60);
+        let (s, body) = call(
+            &app,
+            &ann.client,
+            "update_event",
+            &[form("Later", &start, &[]), vec![("slug", later.as_str())]].concat(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let id = event_id(&app, &later).await;
+        let bob_mails = mails_to(&app.state, &email_of("Bob")).await;
+        let changed =
+            bob_mails.iter().find(|m| m.subject == "New time: Later").expect("Bob (maybe) hears of the new time");
+        assert!(changed.attachments.contains("SEQUENCE:1"), "{}", changed.attachments);
+        let runs_at = |key: String| {
+            let pool = app.state.db.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT run_at FROM timed_jobs WHERE job_key = $1 AND done_at IS NULL")
+                    .bind(key)
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let new_run = runs_at(format!("event-roster:{id}:1")).await.expect("a roster job for the new time");
+        let new_start: i64 = sqlx::query_scalar("SELECT start_at FROM events WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(new_run, new_start - 3600);
+
+        // The server is down when the roster is due; at the next start it is sent, once.
+        let t = app.shutdown_keep_db().await;
+        let app = spawn_app_with(t, |_| {}).await;
+        sqlx::query("UPDATE timed_jobs SET run_at = $1 WHERE job_key LIKE 'event-roster:%'")
+            .bind(db::now() - 600)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+        hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
+        hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
+        let later_rosters: Vec<_> = mails_to(&app.state, &email_of("Ann"))
+            .await
+            .into_iter()
+            .filter(|m| m.subject == "Who's coming to Later")
+            .collect();
+        assert_eq!(later_rosters.len(), 1, "the job for the old time sends nothing; the new one sends once");
+        assert!(later_rosters[0].text_body.contains("Bob (maybe)"));
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn a_newcomer_invited_to_an_event_answers_once_their_address_is_proven() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let slug = create_event(&app, &ann, "Welcome", 2 * 24 * 60, &[]).await;
+        call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "nia@example.com")]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        // Nia signs up with the invited address (an unverified address is nobody yet).
+        let nia = person(&app, "Nia").await;
+        let (s, page) = call(&app, &nia.client, "get_event", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(page["Full"]["can_answer"], true, "{page}");
+        let (s, _) = call(&app, &nia.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, page) = call(&app, &ann.client, "get_event", &[("slug", &slug)]).await;
+        assert_eq!(page["Full"]["going"][0], "Nia");
+        assert_eq!(page["Full"]["invitees"][0]["name"], "Nia");
+        // Cancelling tells her with a CANCEL calendar file.
+        let (s, _) = call(&app, &ann.client, "cancel_event", &[("slug", &slug)]).await;
+        assert_eq!(s, StatusCode::OK);
+        let cancel =
+            mails_to(&app.state, "nia@example.com").await.into_iter().find(|m| m.subject == "Cancelled: Welcome");
+        assert!(cancel.expect("Nia is told").attachments.contains("METHOD:CANCEL"));
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn an_answer_waits_for_the_one_before_it_to_commit_so_the_last_place_goes_once() {
+    // Deterministic interleaving: A takes the last place but has not committed when B
+    // answers. B must wait for A and then see the event full; reading the roster without
+    // taking the event row first, B would also take the place (fails on Postgres).
+    use hearth::events::domain::Rsvp;
+    use hearth::events::service::record_answer;
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let (bob, cy) = (person(&app, "Bob").await, person(&app, "Cy").await);
+        let slug = create_event(&app, &ann, "One seat", 2 * 24 * 60, &[("capacity", "1")]).await;
+        call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "bob@example.com cy@example.com")])
+            .await;
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        let id = event_id(&app, &slug).await;
+        let now = db::now();
+        let mut a = app.state.db.begin_write().await.unwrap();
+        let first = record_answer(&mut a, id, bob.id, Rsvp::Going, now).await.unwrap().unwrap();
+        assert_eq!(first.standing, hearth::events::domain::Standing::Going);
+        let state = app.state.clone();
+        let cy_id = cy.id;
+        let b = tokio::spawn(async move {
+            let mut b = state.db.begin_write().await.unwrap();
+            let second = record_answer(&mut b, id, cy_id, Rsvp::Going, now).await.unwrap().unwrap();
+            b.commit().await.unwrap();
+            second.standing
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        a.commit().await.unwrap();
+        assert_eq!(b.await.unwrap(), hearth::events::domain::Standing::Waitlisted, "the place was taken");
+        assert_eq!(standing(&app, &slug, bob.id).await.as_deref(), Some("going"));
+        assert_eq!(standing(&app, &slug, cy.id).await.as_deref(), Some("waitlisted"));
+        app.shutdown().await;
+    });
+}
