@@ -12,6 +12,21 @@ pub struct Settings {
     pub mail: MailSettings,
     pub worker: WorkerSettings,
     pub auth: AuthSettings,
+    pub media: MediaSettings,
+}
+
+/// Where uploaded photos and videos are kept.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediaSettings {
+    /// A local directory (created at start).
+    pub dir: String,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self { dir: "data/media".into() }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

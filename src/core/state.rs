@@ -28,6 +28,9 @@ pub struct AppState {
     /// What the gatherings registered (job kinds, live topics, mail kinds, hooks).
     #[from_ref(skip)]
     pub gatherings: &'static [&'static crate::core::registry::Gathering],
+    /// Uploaded media (`media.dir`): content-addressed objects.
+    #[from_ref(skip)]
+    pub media: Arc<dyn object_store::ObjectStore>,
     /// `server.trusted_proxies`, parsed.
     #[from_ref(skip)]
     pub trusted_proxies: Arc<[ipnet::IpNet]>,

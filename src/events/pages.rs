@@ -242,7 +242,7 @@ fn PreviewCard(p: EventPreview) -> impl IntoView {
         <Meta property="og:title" content=p.title.clone() />
         <Meta property="og:description" content=p.description.clone() />
         <Meta property="og:type" content="website" />
-        {p.cover.as_ref().map(|c| view! { <Meta property="og:image" content=c.url.clone() /> })}
+        {p.image_url.clone().map(|url| view! { <Meta property="og:image" content=url /> })}
         <section class="card event">
             {p.cover.clone().map(|c| view! { <Cover c /> })}
             <h1>{p.title.clone()}</h1>
@@ -445,6 +445,7 @@ fn OrganizerControls(x: EventView) -> impl IntoView {
             }})}
         </section>
         {x.form.clone().map(move |form| { let (edit_slug, cancel_slug) = (slug.clone(), slug.clone()); view! {
+            <MediaForms slug=edit_slug.clone() has_cover=x.cover.is_some() has_video=x.video.is_some() />
             <section class="card">
                 <details>
                     <summary>"Edit the details"</summary>
@@ -483,5 +484,49 @@ fn InviteSummary(r: InviteReport) -> impl IntoView {
             {line("Not email addresses", r.invalid)}
             {(r.more > 0).then(|| view! { <p>{format!("and {} more", r.more)}</p> })}
         </div>
+    }
+}
+
+/// What the event page says when an upload was refused (`upload_error` in its address).
+fn upload_problem(code: &str) -> &'static str {
+    match code {
+        "type" => "That file is not a photo or a video (JPEG, PNG, WebP, GIF; MP4, WebM or MOV).",
+        "not_photo" => "Please choose a photo for the cover.",
+        "not_video" => "Please choose a video here.",
+        "too_large" => "That file is too large: photos can have 10 MB, videos 100 MB.",
+        "pixels" => "That photo has too many pixels (at most 40 megapixels).",
+        "unreadable" => "That photo could not be read; it may be damaged.",
+        "empty" => "Please choose a file first.",
+        "interrupted" => "The upload was interrupted; please try again.",
+        "closed" => "The event has started or was cancelled: its media can't change any more.",
+        _ => "The file could not be saved; please try again.",
+    }
+}
+
+/// The cover photo and video uploads: plain multipart forms, streamed to the server.
+#[component]
+fn MediaForms(slug: String, has_cover: bool, has_video: bool) -> impl IntoView {
+    let problem = use_query_map().read_untracked().get("upload_error").map(|c| upload_problem(&c));
+    view! {
+        <section class="card">
+            <h2>"Cover photo and video"</h2>
+            {problem.map(|p| view! { <div class="form-error" role="alert"><p>{p}</p></div> })}
+            <form method="post" enctype="multipart/form-data" action=format!("/events/{slug}/media/cover")>
+                <div class="field">
+                    <label for="f-cover">{if has_cover { "Replace the cover photo" } else { "Cover photo" }}</label>
+                    <input id="f-cover" name="file" type="file" accept="image/jpeg,image/png,image/webp,image/gif" required=true aria-describedby="f-cover-hint" />
+                    <p class="hint" id="f-cover-hint">"JPEG, PNG, WebP or GIF, up to 10 MB."</p>
+                </div>
+                <Submit label="Upload the photo" busy_label="Uploading…" />
+            </form>
+            <form method="post" enctype="multipart/form-data" action=format!("/events/{slug}/media/video")>
+                <div class="field">
+                    <label for="f-video">{if has_video { "Replace the video" } else { "Short video" }}</label>
+                    <input id="f-video" name="file" type="file" accept="video/mp4,video/webm,video/quicktime" required=true aria-describedby="f-video-hint" />
+                    <p class="hint" id="f-video-hint">"MP4, WebM or MOV, up to 100 MB."</p>
+                </div>
+                <Submit label="Upload the video" busy_label="Uploading…" />
+            </form>
+        </section>
     }
 }

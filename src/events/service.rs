@@ -373,9 +373,10 @@ pub async fn cancel(state: &AppState, user: &User, slug: &str) -> Result<(), App
 }
 
 fn media_views(media: &[store::Media]) -> (Option<MediaView>, Option<MediaView>) {
+    let address = |key: &str| format!("/{key}");
     let view = |m: &store::Media| MediaView {
-        url: format!("/media/{}", m.media_key),
-        thumb_url: m.thumb_key.as_ref().map(|k| format!("/media/{k}")),
+        url: address(&m.media_key),
+        thumb_url: m.thumb_key.as_deref().map(address),
         content_type: m.content_type.clone(),
         width: m.width,
         height: m.height,
@@ -424,6 +425,7 @@ pub async fn page(
             organizer_name,
             when,
             phase,
+            image_url: cover.as_ref().map(|c| format!("{}{}", state.settings.base_url(), c.url)),
             cover,
             signed_in: user.is_some(),
         })));

@@ -461,3 +461,58 @@ pub async fn media_of<'e>(ex: impl Executor<'e, Database = Any>, event_id: i64) 
         })
         .collect())
 }
+
+/// A cover or video to save (its objects are already in the media store).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMedia {
+    pub media_key: String,
+    pub content_type: String,
+    pub thumb_key: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub bytes: i64,
+}
+
+/// Sets (or replaces) the event's cover or video.
+pub async fn set_media<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    event_id: i64,
+    role: &str,
+    m: &NewMedia,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO event_media (event_id, role, media_key, content_type, thumb_key, width, height, bytes, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (event_id, role) DO UPDATE SET media_key = excluded.media_key, content_type = excluded.content_type,
+             thumb_key = excluded.thumb_key, width = excluded.width, height = excluded.height, bytes = excluded.bytes,
+             created_at = excluded.created_at",
+    )
+    .bind(event_id)
+    .bind(role)
+    .bind(&m.media_key)
+    .bind(&m.content_type)
+    .bind(&m.thumb_key)
+    .bind(m.width)
+    .bind(m.height)
+    .bind(m.bytes)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The events showing a media object (as their media or its thumbnail): organizer, state.
+pub async fn events_using_media<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    key: &str,
+) -> Result<Vec<(i64, EventState)>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, (i64, String)>(
+        "SELECT e.organizer_id, e.state FROM event_media m JOIN events e ON e.id = m.event_id
+         WHERE m.media_key = $1 OR m.thumb_key = $1",
+    )
+    .bind(key)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(|(o, s)| (o, EventState::parse(&s).unwrap_or(EventState::Draft))).collect())
+}

@@ -103,6 +103,8 @@ pub struct EventPreview {
     pub when: String,
     pub phase: Phase,
     pub cover: Option<MediaView>,
+    /// The cover's absolute address, for the link preview (og:image).
+    pub image_url: Option<String>,
     pub signed_in: bool,
 }
 

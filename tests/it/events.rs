@@ -511,3 +511,189 @@ async fn an_answer_waits_for_the_one_before_it_to_commit_so_the_last_place_goes_
         app.shutdown().await;
     });
 }
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A minimal MP4 as far as sniffing goes: an `ftyp` box, then filler.
+fn mp4(len: usize) -> Vec<u8> {
+    let mut v = vec![0, 0, 0, 0x18];
+    v.extend_from_slice(b"ftypmp42\0\0\0\0mp42isom");
+    v.resize(len, 7);
+    v
+}
+
+async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    slug: &str,
+    role: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    declared: &str,
+) -> String {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(declared).unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let res = client.post(format!("{}/events/{slug}/media/{role}", app.address)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap());
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn media_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM event_media").fetch_one(&app.state.db.pool).await.unwrap()
+}
+
+/// Every file under the media directory.
+fn media_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new(&app.state.settings.media.dir), &mut out);
+    out
+}
+
+#[tokio::test]
+async fn uploads_are_checked_by_their_bytes_and_a_drafts_media_is_its_organizers_alone() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let bob = person(&app, "Bob").await;
+        let slug = create_event(&app, &ann, "Film night", 2 * 24 * 60, &[]).await;
+
+        // Whatever the name or declared type says, the bytes decide.
+        let loc = upload(&app, &ann.client, &slug, "video", "clip.mp4", png(32, 32), "video/mp4").await;
+        assert!(loc.ends_with("upload_error=not_video"), "a PNG renamed .mp4: {loc}");
+        let loc = upload(
+            &app,
+            &ann.client,
+            &slug,
+            "cover",
+            "photo.jpg",
+            b"just some text, not a photo".repeat(40),
+            "image/jpeg",
+        )
+        .await;
+        assert!(loc.ends_with("upload_error=type"), "a text file renamed .jpg: {loc}");
+        assert_eq!(media_rows(&app).await, 0);
+        assert!(media_files(&app).is_empty(), "refused uploads leave no file: {:?}", media_files(&app));
+        // Only the organizer uploads.
+        let res = bob
+            .client
+            .post(format!("{}/events/{slug}/media/cover", app.address))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .part("file", reqwest::multipart::Part::bytes(png(8, 8)).file_name("a.png")),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // A real photo: stored phone-sized and as a thumbnail, JPEG, no original kept.
+        let loc = upload(&app, &ann.client, &slug, "cover", "cover.png", png(2000, 1000), "image/png").await;
+        assert_eq!(loc, format!("/events/{slug}"));
+        let (_, page) = call(&app, &ann.client, "get_event", &[("slug", &slug)]).await;
+        let cover = page["Full"]["cover"]["url"].as_str().unwrap().to_string();
+        let thumb = page["Full"]["cover"]["thumb_url"].as_str().unwrap().to_string();
+        assert_eq!(page["Full"]["cover"]["width"], 1280, "{page}");
+        assert_eq!(media_files(&app).len(), 2, "phone size and thumbnail only: {:?}", media_files(&app));
+        let res = app.get(&ann.client, &cover).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert!(res.headers()["cache-control"].to_str().unwrap().contains("private"));
+        // A draft's media: nobody else, not even by its address.
+        for client in [&bob.client, &app.new_client()] {
+            assert_eq!(app.get(client, &cover).await.status(), StatusCode::NOT_FOUND);
+            assert_eq!(app.get(client, &thumb).await.status(), StatusCode::NOT_FOUND);
+        }
+
+        // A video; once published, media are public and seekable (range requests).
+        let loc = upload(&app, &ann.client, &slug, "video", "clip.mov", mp4(300_000), "application/octet-stream").await;
+        assert_eq!(loc, format!("/events/{slug}"));
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        let (_, page) = call(&app, &ann.client, "get_event", &[("slug", &slug)]).await;
+        let video = page["Full"]["video"]["url"].as_str().unwrap().to_string();
+        let res =
+            app.new_client().get(format!("{}{video}", app.address)).header("Range", "bytes=0-9").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(res.headers()["content-range"], "bytes 0-9/300000");
+        assert_eq!(res.headers()["content-type"], "video/mp4");
+        assert_eq!(res.bytes().await.unwrap().len(), 10);
+        let res = app.get(&app.new_client(), &cover).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        let html = app.get(&app.new_client(), &format!("/events/{slug}")).await.text().await.unwrap();
+        assert!(
+            html.contains(&format!("og:image\" content=\"{}{cover}", app.state.settings.base_url())),
+            "the preview shows the cover"
+        );
+        app.shutdown().await;
+    });
+}
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4096
+}
+
+#[tokio::test]
+async fn a_one_gigabyte_upload_is_cut_off_at_the_limit_without_the_memory_growing() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    let ann = person(&app, "Ann").await;
+    let slug = create_event(&app, &ann, "Big file", 2 * 24 * 60, &[]).await;
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    let head = png(16, 16);
+    const CHUNK: usize = 1024 * 1024;
+    const GIGABYTE: u64 = 1024 * 1024 * 1024;
+    let chunks = futures::stream::iter(0..(GIGABYTE / CHUNK as u64)).map(move |i| {
+        counter.fetch_add(CHUNK as u64, Ordering::Relaxed);
+        let mut c = vec![0u8; CHUNK];
+        if i == 0 {
+            c[..head.len()].copy_from_slice(&head);
+        }
+        Ok::<_, std::io::Error>(c)
+    });
+    use futures::StreamExt;
+    let before = rss_bytes();
+    let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(chunks), GIGABYTE)
+        .file_name("huge.png")
+        .mime_str("image/png")
+        .unwrap();
+    let res = ann
+        .client
+        .post(format!("{}/events/{slug}/media/cover", app.address))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await;
+    let pulled = sent.load(Ordering::Relaxed);
+    eprintln!("sent {pulled} bytes; answer: {:?}", res.as_ref().map(|r| r.headers().get("location").cloned()));
+    // The server stopped reading: it has answered, or closed the connection on the sender.
+    assert!(pulled > 10 * 1024 * 1024, "the upload really started ({pulled} bytes)");
+    if let Ok(res) = res {
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(res.headers()["location"].to_str().unwrap().ends_with("upload_error=too_large"));
+    }
+    assert!(
+        pulled < 200 * 1024 * 1024,
+        "the server stopped reading near the 10 MB limit, not at 1 GB ({pulled} bytes sent)"
+    );
+    let grown = rss_bytes().saturating_sub(before);
+    assert!(grown < 100 * 1024 * 1024, "memory grew by {grown} bytes");
+    assert_eq!(media_rows(&app).await, 0);
+    assert!(media_files(&app).is_empty(), "{:?}", media_files(&app));
+    app.shutdown().await;
+}

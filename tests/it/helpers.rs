@@ -15,13 +15,20 @@ use tempfile::TempDir;
 pub struct TestDb {
     pub url: String,
     pub name: &'static str,
-    _dir: Option<TempDir>,
+    /// The SQLite file (for SQLite) and the uploaded media live here.
+    dir: TempDir,
+}
+
+impl TestDb {
+    pub fn media_dir(&self) -> String {
+        self.dir.path().join("media").display().to_string()
+    }
 }
 
 pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/hearth.db", dir.path().display());
-    TestDb { url, name: "sqlite", _dir: Some(dir) }
+    TestDb { url, name: "sqlite", dir }
 }
 
 /// A new, empty Postgres database on the server the test command started.
@@ -43,7 +50,7 @@ pub async fn postgres_db() -> Option<TestDb> {
         Some((prefix, _)) => format!("{prefix}/{name}"),
         None => panic!("bad HEARTH_TEST_POSTGRES_URL"),
     };
-    Some(TestDb { url, name: "postgres", _dir: None })
+    Some(TestDb { url, name: "postgres", dir: tempfile::tempdir().unwrap() })
 }
 
 /// Every backend available to this run: SQLite always, Postgres when the test command
@@ -70,6 +77,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
     let mut s = Settings::default();
     s.server.addr = "127.0.0.1:0".into();
     s.database.url = db.url.clone();
+    s.media.dir = db.media_dir();
     s.mail.transport = MailTransport::DevMailbox;
     s.worker.enabled = false;
     s.worker.poll_interval_ms = 50;

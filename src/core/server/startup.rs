@@ -64,6 +64,10 @@ impl Application {
             .build();
         let instance = format!("{}-{}", std::process::id(), &crate::core::crypto::new_token()[..8]);
         let trusted_proxies = settings.trusted_proxy_nets()?;
+        std::fs::create_dir_all(&settings.media.dir)
+            .with_context(|| format!("creating the media directory {}", settings.media.dir))?;
+        let media: Arc<dyn object_store::ObjectStore> =
+            Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&settings.media.dir)?);
         let state = AppState {
             leptos_options,
             db,
@@ -76,6 +80,7 @@ impl Application {
             live: tokio::sync::broadcast::channel(256).0,
             gatherings,
             trusted_proxies: trusted_proxies.into(),
+            media,
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             )),
