@@ -52,6 +52,15 @@ async function preparePages(base) {
   const dee = `dee.${Date.now()}@example.com`;
   await anon.post("/api/sign_up", { form: { email: dee, display_name: "Dee", password: "budget password", time_zone: "UTC" }, headers: json });
   const link = await mailLink(anon, dee);
+  // An event: Ann organizes it, Bob is invited and has answered.
+  const event = await call(ann, "create_event", {
+    title: "Budget night", description: "Tea and talk.", online_link: "https://meet.example/budget",
+    start_local: tomorrow, time_zone: "UTC", duration_minutes: "60", capacity: "",
+  });
+  const slug = event.headers()["location"].split("/").pop();
+  await call(ann, "invite_to_event", { slug, addresses: bob.email });
+  await call(ann, "publish_event", { slug });
+  await call(bob, "answer_event", { slug, answer: "going" });
   const pages = [
     { name: "home", path: "/", who: null, budget: 100 },
     { name: "sign up", path: "/signup", who: null, budget: 150 },
@@ -64,6 +73,11 @@ async function preparePages(base) {
     { name: "a present", path: `/santa/${id}/present`, who: ann, budget: 150 },
     { name: "the wall of shame", path: view.wall_path, who: null, budget: 150 },
     { name: "the dev mailbox", path: "/dev/mailbox", who: null, budget: 150 },
+    { name: "/events", path: "/events", who: ann, budget: 150 },
+    { name: "a new event", path: "/events/new", who: ann, budget: 150 },
+    { name: "an event (organizer)", path: `/events/${slug}`, who: ann, budget: 150 },
+    { name: "an event (invitee)", path: `/events/${slug}`, who: bob, budget: 150 },
+    { name: "an event (preview)", path: `/events/${slug}`, who: null, budget: 100 },
   ];
   return { pages, id, ann };
 }

@@ -1,28 +1,10 @@
-import { test, expect, Browser, Page } from "@playwright/test";
-import { freshEmail, followMailLink, waitForHydration } from "./helpers";
+import { test, expect, Page } from "@playwright/test";
+import { freshEmail, followMailLink, newPerson, signUpAndVerify, waitForHydration } from "./helpers";
 
 /** Saves a screenshot when HEARTH_SCREENSHOTS names a folder (for looking at the pages). */
 async function shot(page: Page, name: string) {
   const dir = process.env.HEARTH_SCREENSHOTS;
   if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
-}
-
-async function newPerson(browser: Browser, baseURL: string | undefined): Promise<Page> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
-  return context.newPage();
-}
-
-async function signUpAndVerify(page: Page, name: string, email: string): Promise<void> {
-  await page.goto("/signup");
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Your name").fill(name);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create my account" }).click();
-  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
-  await followMailLink(page, email, "Confirm your email for Hearth");
-  await page.getByRole("button", { name: `Continue as ${name}` }).click();
-  await expect(page.getByText(`Welcome back, ${name}.`)).toBeVisible();
 }
 
 /** The next whole minute at least 40 seconds away, as a datetime-local value in UTC (the browser's zone here). */

@@ -465,7 +465,15 @@ pub async fn page(
         capacity: event.capacity,
         my_standing,
         can_answer,
-        proposed: proposed.filter(|_| can_answer),
+        // A mailed link's answer is offered until it is the person's answer.
+        proposed: proposed.filter(|p| {
+            let already = match p {
+                Rsvp::Going => matches!(my_standing, Some(Standing::Going | Standing::Waitlisted)),
+                Rsvp::Maybe => my_standing == Some(Standing::Maybe),
+                Rsvp::NotGoing => my_standing == Some(Standing::NotGoing),
+            };
+            can_answer && !already
+        }),
         going: names(Standing::Going),
         maybe: names(Standing::Maybe),
         waitlisted: names(Standing::Waitlisted).len(),
