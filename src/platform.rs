@@ -44,6 +44,12 @@ mod server {
     pub fn browser_time_zone() -> Option<String> {
         None
     }
+
+    pub fn every(_ms: i32, _f: impl Fn() + 'static) {}
+
+    pub fn now_secs() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
 }
 
 #[cfg(not(feature = "ssr"))]
@@ -130,6 +136,21 @@ mod client {
         if let Some(window) = web_sys::window() {
             listen(&window, "pageshow", on_return);
         }
+    }
+
+    /// Calls `f` every `ms` milliseconds, for as long as the page lives.
+    pub fn every(ms: i32, f: impl Fn() + 'static) {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let Some(window) = web_sys::window() else { return };
+        let callback = Closure::<dyn Fn()>::new(f);
+        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), ms);
+        callback.forget();
+    }
+
+    /// The device's clock, in unix seconds.
+    pub fn now_secs() -> i64 {
+        (js_sys::Date::now() / 1000.0) as i64
     }
 
     /// The IANA zone the browser is set to, e.g. "Europe/Paris".

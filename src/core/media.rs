@@ -560,6 +560,25 @@ impl ByteRange {
     }
 }
 
+/// Deletes what interrupted uploads left under the temporary prefix, when last written
+/// before `cutoff` (a crash mid-upload; a dropped upload cleans up after itself). Returns
+/// how many objects went.
+pub async fn sweep_temporary(
+    store: &dyn ObjectStore,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> object_store::Result<usize> {
+    let prefix = Path::from(TMP_PREFIX);
+    let old: Vec<Path> = store
+        .list(Some(&prefix))
+        .filter_map(|meta| async move { meta.ok().filter(|m| m.last_modified < cutoff).map(|m| m.location) })
+        .collect()
+        .await;
+    for path in &old {
+        store.delete(path).await?;
+    }
+    Ok(old.len())
+}
+
 /// Serves one stored object, streamed from the store, with `Range` support
 /// (single ranges; anything else gets the whole body). `cache_control` lets
 /// the caller make private media `private, max-age=…`; content-addressed
@@ -1208,5 +1227,17 @@ mod tests {
         assert_eq!(header_str(&h, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
         let (status, _, _) = served(&store, Some("bytes=0-9")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn the_sweep_deletes_old_temporary_objects_only() {
+        let store = object_store::memory::InMemory::new();
+        store.put(&Path::from("media/tmp/left-behind.part"), PutPayload::from_static(b"half")).await.unwrap();
+        store.put(&Path::from("media/kept.jpg"), PutPayload::from_static(b"photo")).await.unwrap();
+        let before = chrono::Utc::now() - chrono::Duration::hours(1);
+        assert_eq!(sweep_temporary(&store, before).await.unwrap(), 0, "a recent upload may still be going on");
+        let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+        assert_eq!(sweep_temporary(&store, later).await.unwrap(), 1);
+        assert!(store.head(&Path::from("media/kept.jpg")).await.is_ok(), "stored media stay");
     }
 }

@@ -56,7 +56,12 @@ pub struct Topic {
 pub struct LiveTopic {
     pub kind: &'static str,
     pub may_listen: for<'a> fn(&'a AppState, i64, i64) -> BoxFuture<'a, Result<bool, AppError>>,
+    /// Who holds a capability token for this topic's thing (the `t` of a mailed link),
+    /// for a listener without a session: `(state, id, token)` → their user id.
+    pub token_holder: Option<TokenHolder>,
 }
+
+pub type TokenHolder = for<'a> fn(&'a AppState, i64, &'a str) -> BoxFuture<'a, Result<Option<i64>, AppError>>;
 
 /// Mail kinds a gathering puts in the outbox (the payload's `"kind"`), and how it renders
 /// them at send time: `render(state, payload JSON, recipient address, message id)`.

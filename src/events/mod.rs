@@ -38,7 +38,7 @@ mod registration {
         name: "events",
         on_address_verified: Some(bind_waiting_invites),
         jobs: super::jobs::JOB_KINDS,
-        live_topics: &[LiveTopic { kind: EVENT, may_listen }],
+        live_topics: &[LiveTopic { kind: EVENT, may_listen, token_holder: Some(rsvp_token_holder) }],
         mails: super::mails::MAIL_KINDS,
         routes: Some(super::routes::routes),
     };
@@ -57,6 +57,24 @@ mod registration {
             Ok(event.organizer_id == user_id
                 || (event.state != super::domain::EventState::Draft
                     && super::store::invite_of(pool, event_id, user_id).await?.is_some()))
+        })
+    }
+
+    /// The invitee whose mailed RSVP link carries `token`, if it is for this event.
+    fn rsvp_token_holder<'a>(
+        state: &'a AppState,
+        event_id: i64,
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<Option<i64>, AppError>> {
+        Box::pin(async move {
+            if !crate::core::crypto::looks_like_token(token) {
+                return Ok(None);
+            }
+            let hash = crate::core::crypto::token_hash(token);
+            Ok(super::store::by_rsvp_token(&state.db.pool, &hash)
+                .await?
+                .filter(|(e, _)| *e == event_id)
+                .map(|(_, u)| u))
         })
     }
 

@@ -2,7 +2,7 @@
 //! answers, or the public preview). Forms post as plain HTML forms; the page comes back
 //! rendered by the server.
 use super::api::*;
-use super::domain::{Phase, Rsvp, Standing, DESCRIPTION_MAX};
+use super::domain::{countdown, Phase, Rsvp, Schedule, Standing, DESCRIPTION_MAX};
 use super::types::*;
 use crate::core::error::AppError;
 use crate::ui::components::form::{action_error, done, typed, Field, FormError, Submit, TimeZoneField};
@@ -277,6 +277,11 @@ fn EventDetails(x: EventView) -> impl IntoView {
     };
     let token = use_query_map().read_untracked().get("t").unwrap_or_default();
     let calendar = calendar.unwrap_or_else(|| format!("/events/{}/calendar.ics?t={token}", x.slug));
+    // Someone answering from a mailed link listens with its token (no session needed).
+    let live_url = match &x.answering_as {
+        Some(_) => format!("/api/live/event/{}?t={token}", x.id),
+        None => format!("/api/live/event/{}", x.id),
+    };
     let link_note = match x.phase {
         Phase::Upcoming | Phase::Draft => Some("The link to join appears here 15 minutes before the start."),
         _ => None,
@@ -286,13 +291,13 @@ fn EventDetails(x: EventView) -> impl IntoView {
         <article class="card event">
             {x.cover.clone().map(|c| view! { <Cover c /> })}
             <h1>{x.title.clone()}</h1>
-            {x.answering_as.is_none().then(|| view! {
-                <LiveRefresh url=format!("/api/live/event/{}", x.id) message="This event has changed.".to_string() />
-            })}
+            <LiveRefresh url=live_url message="This event has changed.".to_string() />
             <p class="state">{phase_label(x.phase)}</p>
             <p class="when">
                 <strong>{x.when.clone()}</strong>
-                {format!(" · {} · {} min", x.countdown, x.duration_minutes)}
+                " · "
+                <Countdown start=x.start duration_minutes=x.duration_minutes initial=x.countdown.clone() />
+                {format!(" · {} min", x.duration_minutes)}
             </p>
             <p class="hint">{format!("Times in your time zone ({}). Organized by {}.", x.viewer_time_zone, x.organizer_name)}</p>
             {(!x.description.is_empty()).then(|| view! { <p class="description">{x.description.clone()}</p> })}
@@ -310,6 +315,18 @@ fn EventDetails(x: EventView) -> impl IntoView {
         <Attendees x=x.clone() />
         {x.is_organizer.then(|| view! { <OrganizerControls x=x.clone() /> })}
     }
+}
+
+/// The countdown to the start, rendered by the server and kept current by the browser.
+#[island]
+pub fn Countdown(start: i64, duration_minutes: i64, initial: String) -> impl IntoView {
+    let text = RwSignal::new(initial);
+    Effect::new(move |_| {
+        let schedule = Schedule { start, duration_minutes };
+        text.set(countdown(schedule, crate::platform::now_secs()));
+        crate::platform::every(30_000, move || text.set(countdown(schedule, crate::platform::now_secs())));
+    });
+    view! { <span class="countdown">{move || text.get()}</span> }
 }
 
 /// The invitee's answer: a mailed link's choice ready to confirm, then the three buttons.

@@ -139,13 +139,30 @@ async fn upload(
         Ok(n) => n,
         Err(e) => return back(&slug, Some(upload_error_code(&e))),
     };
-    match store::set_media(&state.db.pool, event.id, &role, &new, crate::core::db::now()).await {
+    let pool = &state.db.pool;
+    let replaced = store::media_of(pool, event.id).await.unwrap_or_default().into_iter().find(|m| m.role == role);
+    match store::set_media(pool, event.id, &role, &new, crate::core::db::now()).await {
         Ok(()) => {
+            if let Some(old) = replaced {
+                forget_unused(&state, [Some(old.media_key), old.thumb_key].into_iter().flatten()).await;
+            }
             crate::core::server::live::notify(&state, super::topic(event.id));
             tracing::info!(event_id = event.id, role, bytes = new.bytes, "event media saved");
             back(&slug, None)
         }
         Err(e) => error(e.into()),
+    }
+}
+
+/// Deletes replaced media objects that no event shows any more (names are content
+/// addressed, so another event may show the same file).
+async fn forget_unused(state: &AppState, keys: impl IntoIterator<Item = String>) {
+    for key in keys {
+        if matches!(store::events_using_media(&state.db.pool, &key).await, Ok(users) if users.is_empty()) {
+            if let Err(e) = state.media.delete(&object_store::path::Path::from(key.as_str())).await {
+                tracing::warn!(error = %e, key, "could not delete replaced media");
+            }
+        }
     }
 }
 

@@ -457,6 +457,7 @@ pub async fn page(
         when,
         viewer_time_zone: viewer_zone,
         countdown: domain::countdown(event.schedule, now),
+        start: event.schedule.start,
         duration_minutes: event.schedule.duration_minutes,
         phase,
         is_organizer,

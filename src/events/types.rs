@@ -66,8 +66,10 @@ pub struct EventView {
     /// In the viewer's time zone, with the zone's abbreviation.
     pub when: String,
     pub viewer_time_zone: String,
-    /// "in 3 days", "now", "ended".
+    /// "in 3 days", "now", "ended" (kept current in the browser from `start`).
     pub countdown: String,
+    /// The start, unix seconds (UTC).
+    pub start: i64,
     pub duration_minutes: i64,
     pub phase: Phase,
     pub is_organizer: bool,

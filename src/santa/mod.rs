@@ -35,7 +35,7 @@ mod registration {
         name: "santa",
         on_address_verified: Some(accept_waiting_invites),
         jobs: super::jobs::JOB_KINDS,
-        live_topics: &[LiveTopic { kind: EXCHANGE, may_listen }],
+        live_topics: &[LiveTopic { kind: EXCHANGE, may_listen, token_holder: None }],
         mails: super::mails::MAIL_KINDS,
         routes: None,
     };

@@ -618,6 +618,14 @@ async fn uploads_are_checked_by_their_bytes_and_a_drafts_media_is_its_organizers
             assert_eq!(app.get(client, &thumb).await.status(), StatusCode::NOT_FOUND);
         }
 
+        // A new cover replaces the old one, whose files go.
+        let loc = upload(&app, &ann.client, &slug, "cover", "other.png", png(1000, 600), "image/png").await;
+        assert_eq!(loc, format!("/events/{slug}"));
+        assert_eq!(media_files(&app).len(), 2, "the replaced cover's files are deleted: {:?}", media_files(&app));
+        assert_eq!(app.get(&ann.client, &cover).await.status(), StatusCode::NOT_FOUND);
+        let (_, page) = call(&app, &ann.client, "get_event", &[("slug", &slug)]).await;
+        let cover = page["Full"]["cover"]["url"].as_str().unwrap().to_string();
+
         // A video; once published, media are public and seekable (range requests).
         let loc = upload(&app, &ann.client, &slug, "video", "clip.mov", mp4(300_000), "application/octet-stream").await;
         assert_eq!(loc, format!("/events/{slug}"));
@@ -651,49 +659,80 @@ fn rss_bytes() -> u64 {
 async fn a_one_gigabyte_upload_is_cut_off_at_the_limit_without_the_memory_growing() {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
-    let app = spawn_app().await;
-    let ann = person(&app, "Ann").await;
-    let slug = create_event(&app, &ann, "Big file", 2 * 24 * 60, &[]).await;
-    let sent = Arc::new(AtomicU64::new(0));
-    let counter = sent.clone();
-    let head = png(16, 16);
-    const CHUNK: usize = 1024 * 1024;
-    const GIGABYTE: u64 = 1024 * 1024 * 1024;
-    let chunks = futures::stream::iter(0..(GIGABYTE / CHUNK as u64)).map(move |i| {
-        counter.fetch_add(CHUNK as u64, Ordering::Relaxed);
-        let mut c = vec![0u8; CHUNK];
-        if i == 0 {
-            c[..head.len()].copy_from_slice(&head);
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let slug = create_event(&app, &ann, "Big file", 2 * 24 * 60, &[]).await;
+        let sent = Arc::new(AtomicU64::new(0));
+        let counter = sent.clone();
+        let head = png(16, 16);
+        const CHUNK: usize = 1024 * 1024;
+        const GIGABYTE: u64 = 1024 * 1024 * 1024;
+        let chunks = futures::stream::iter(0..(GIGABYTE / CHUNK as u64)).map(move |i| {
+            counter.fetch_add(CHUNK as u64, Ordering::Relaxed);
+            let mut c = vec![0u8; CHUNK];
+            if i == 0 {
+                c[..head.len()].copy_from_slice(&head);
+            }
+            Ok::<_, std::io::Error>(c)
+        });
+        use futures::StreamExt;
+        let before = rss_bytes();
+        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(chunks), GIGABYTE)
+            .file_name("huge.png")
+            .mime_str("image/png")
+            .unwrap();
+        let res = ann
+            .client
+            .post(format!("{}/events/{slug}/media/cover", app.address))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await;
+        let pulled = sent.load(Ordering::Relaxed);
+        eprintln!("sent {pulled} bytes; answer: {:?}", res.as_ref().map(|r| r.headers().get("location").cloned()));
+        // The server stopped reading: it has answered, or closed the connection on the sender.
+        assert!(pulled > 10 * 1024 * 1024, "the upload really started ({pulled} bytes)");
+        if let Ok(res) = res {
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert!(res.headers()["location"].to_str().unwrap().ends_with("upload_error=too_large"));
         }
-        Ok::<_, std::io::Error>(c)
+        assert!(
+            pulled < 200 * 1024 * 1024,
+            "the server stopped reading near the 10 MB limit, not at 1 GB ({pulled} bytes sent)"
+        );
+        let grown = rss_bytes().saturating_sub(before);
+        assert!(grown < 100 * 1024 * 1024, "memory grew by {grown} bytes");
+        assert_eq!(media_rows(&app).await, 0);
+        assert!(media_files(&app).is_empty(), "{:?}", media_files(&app));
+        app.shutdown().await;
     });
-    use futures::StreamExt;
-    let before = rss_bytes();
-    let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(chunks), GIGABYTE)
-        .file_name("huge.png")
-        .mime_str("image/png")
-        .unwrap();
-    let res = ann
-        .client
-        .post(format!("{}/events/{slug}/media/cover", app.address))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await;
-    let pulled = sent.load(Ordering::Relaxed);
-    eprintln!("sent {pulled} bytes; answer: {:?}", res.as_ref().map(|r| r.headers().get("location").cloned()));
-    // The server stopped reading: it has answered, or closed the connection on the sender.
-    assert!(pulled > 10 * 1024 * 1024, "the upload really started ({pulled} bytes)");
-    if let Ok(res) = res {
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        assert!(res.headers()["location"].to_str().unwrap().ends_with("upload_error=too_large"));
-    }
-    assert!(
-        pulled < 200 * 1024 * 1024,
-        "the server stopped reading near the 10 MB limit, not at 1 GB ({pulled} bytes sent)"
-    );
-    let grown = rss_bytes().saturating_sub(before);
-    assert!(grown < 100 * 1024 * 1024, "memory grew by {grown} bytes");
-    assert_eq!(media_rows(&app).await, 0);
-    assert!(media_files(&app).is_empty(), "{:?}", media_files(&app));
-    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_invitee_answering_from_a_mailed_link_hears_changes_without_a_session() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let (bob, cy, eve) = (person(&app, "Bob").await, person(&app, "Cy").await, person(&app, "Eve").await);
+        let slug = create_event(&app, &ann, "Live", 2 * 24 * 60, &[]).await;
+        let id = event_id(&app, &slug).await;
+        let url = format!("{}/api/live/event/{id}", app.address);
+        call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", "bob@example.com cy@example.com")])
+            .await;
+        // A draft is heard by its organizer only.
+        assert_eq!(bob.client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        let token = rsvp_token(&app, &email_of("Bob")).await;
+        // Strangers and made-up tokens hear nothing.
+        assert_eq!(eve.client.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        let fake = format!("{url}?t={}", "A".repeat(43));
+        assert_eq!(app.new_client().get(&fake).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        // Bob's mailed link, in a browser without a session, hears Cy answer.
+        let mut stream = app.new_client().get(format!("{url}?t={token}")).send().await.unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        let (s, _) = call(&app, &cy.client, "answer_event", &[("slug", &slug), ("answer", "maybe")]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(read_until(&mut stream, "event: changed").await, "Bob's page hears Cy's answer");
+        tokio::time::timeout(std::time::Duration::from_secs(10), app.shutdown())
+            .await
+            .expect("shutdown with a stream open");
+    });
 }

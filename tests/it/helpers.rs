@@ -321,3 +321,20 @@ macro_rules! on_every_db {
         }
     };
 }
+
+/// Reads a server-sent event stream until `what` appears (true) or the stream ends (false).
+pub async fn read_until(stream: &mut reqwest::Response, what: &str) -> bool {
+    let mut text = String::new();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+                if text.contains(what) {
+                    return true;
+                }
+            }
+            Ok(_) => return false,
+            Err(_) => panic!("no event and no end of stream within 10 s (waiting for {what:?}); got {text:?}"),
+        }
+    }
+}

@@ -519,23 +519,6 @@ async fn a_reveal_missed_while_the_server_was_down_happens_at_the_next_start() {
     app.shutdown().await;
 }
 
-/// Reads a server-sent event stream until `what` appears (true) or the stream ends (false).
-async fn read_until(stream: &mut reqwest::Response, what: &str) -> bool {
-    let mut text = String::new();
-    loop {
-        match tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk()).await {
-            Ok(Ok(Some(chunk))) => {
-                text.push_str(&String::from_utf8_lossy(&chunk));
-                if text.contains(what) {
-                    return true;
-                }
-            }
-            Ok(_) => return false,
-            Err(_) => panic!("no event and no end of stream within 10 s (waiting for {what:?}); got {text:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn an_open_exchange_page_hears_when_someone_joins_and_a_removed_member_stops_hearing() {
     on_every_db!(app, {

@@ -59,8 +59,10 @@ async fn cleanup(state: &AppState) -> anyhow::Result<()> {
     let links = db::links::delete_stale(pool, now).await?;
     let limits = db::rate_limits::delete_old(pool, now).await?;
     let mails = db::outbox::prune_sent(pool, now).await?;
+    let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+    let uploads = crate::core::media::sweep_temporary(&*state.media, day_ago).await?;
     let next = now + CLEANUP_EVERY_SECS;
     db::jobs::schedule(pool, &cleanup_key(next), CLEANUP, "{}", next - next.rem_euclid(CLEANUP_EVERY_SECS)).await?;
-    tracing::info!(sessions, links, limits, mails, "cleanup done");
+    tracing::info!(sessions, links, limits, mails, uploads, "cleanup done");
     Ok(())
 }

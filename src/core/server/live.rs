@@ -6,7 +6,7 @@
 use super::context::user_from_headers;
 use crate::core::registry::{self, Topic};
 use crate::core::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -14,26 +14,42 @@ use futures::StreamExt;
 use std::convert::Infallible;
 use tokio_stream::wrappers::BroadcastStream;
 
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    t: Option<String>,
+}
+
 /// Tells the open pages of a topic that it changed.
 pub fn notify(state: &AppState, topic: Topic) {
     let _ = state.live.send(topic);
 }
 
-/// `GET /api/live/{kind}/{id}`: for those the topic's gathering lets listen.
+/// `GET /api/live/{kind}/{id}[?t=token]`: for those the topic's gathering lets listen.
 pub async fn events(
     State(state): State<AppState>,
     Path((kind, id)): Path<(String, i64)>,
+    Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Response {
     let Some(topic) = registry::live_topic(state.gatherings, &kind) else {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     };
-    let user = match user_from_headers(&state, &headers).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please log in.").into_response(),
+    // A session, else a capability token the topic's gathering recognises.
+    let user_id = match user_from_headers(&state, &headers).await {
+        Ok(Some(u)) => Some(u.id),
+        Ok(None) => match (topic.token_holder, query.t.as_deref()) {
+            (Some(holder), Some(t)) => match holder(&state, id, t).await {
+                Ok(found) => found,
+                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            },
+            _ => None,
+        },
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    match (topic.may_listen)(&state, id, user.id).await {
+    let Some(user_id) = user_id else {
+        return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
+    };
+    match (topic.may_listen)(&state, id, user_id).await {
         Ok(true) => {}
         Ok(false) => return (StatusCode::NOT_FOUND, "Not found.").into_response(),
         Err(e) => {
@@ -41,7 +57,6 @@ pub async fn events(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     }
-    let user_id = user.id;
     let listening = state.clone();
     let stream = BroadcastStream::new(state.live.subscribe())
         .filter_map(move |msg| {
