@@ -120,7 +120,14 @@ async fn upload(
         }
     };
     let limits = Limits::default();
-    let stored = match media::store_upload(&*state.media, kind, Box::pin(field), &limits).await {
+    // A video's metadata (GPS position, camera, times) is blanked while it streams.
+    let body: std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<bytes::Bytes, axum::extract::multipart::MultipartError>> + Send + '_>,
+    > = match kind {
+        MediaKind::Video => Box::pin(crate::core::mp4_metadata::strip(field)),
+        MediaKind::Photo => Box::pin(field),
+    };
+    let stored = match media::store_upload(&*state.media, kind, body, &limits).await {
         Ok(s) => s,
         Err(e) => return back(&slug, Some(upload_error_code(&e))),
     };

@@ -519,12 +519,16 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-/// A minimal MP4 as far as sniffing goes: an `ftyp` box, then filler.
+/// A minimal MP4 as far as sniffing goes (an `ftyp` box), with a GPS position in its
+/// metadata (`moov/udta/©xyz`, as phones write it), then filler media data.
 fn mp4(len: usize) -> Vec<u8> {
-    let mut v = vec![0, 0, 0, 0x18];
-    v.extend_from_slice(b"ftypmp42\0\0\0\0mp42isom");
-    v.resize(len, 7);
-    v
+    fn boxed(kind: &[u8], content: &[u8]) -> Vec<u8> {
+        [&((content.len() + 8) as u32).to_be_bytes()[..], kind, content].concat()
+    }
+    let ftyp = boxed(b"ftyp", b"mp42\0\0\0\0mp42isom");
+    let moov = boxed(b"moov", &boxed(b"udta", &boxed(b"\xa9xyz", b"+48.8584+002.2945/")));
+    let head = [ftyp, moov].concat();
+    [head.clone(), boxed(b"mdat", &vec![7u8; len - head.len() - 8])].concat()
 }
 
 async fn upload(
@@ -629,6 +633,11 @@ async fn uploads_are_checked_by_their_bytes_and_a_drafts_media_is_its_organizers
         // A video; once published, media are public and seekable (range requests).
         let loc = upload(&app, &ann.client, &slug, "video", "clip.mov", mp4(300_000), "application/octet-stream").await;
         assert_eq!(loc, format!("/events/{slug}"));
+        let stored =
+            media_files(&app).into_iter().find(|p| p.extension().is_some_and(|e| e == "mp4")).expect("the video");
+        let bytes = std::fs::read(&stored).unwrap();
+        assert_eq!(bytes.len(), 300_000, "nothing moved");
+        assert!(!bytes.windows(8).any(|w| w == b"+48.8584"), "the video's GPS position is stripped");
         call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
         let (_, page) = call(&app, &ann.client, "get_event", &[("slug", &slug)]).await;
         let video = page["Full"]["video"]["url"].as_str().unwrap().to_string();
