@@ -65,7 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/santa/:id/present") view=PresentPage ssr=SsrMode::Async />
                     <Route path=path!("/shame/:token") view=WallPage ssr=SsrMode::Async />
                     <Route path=path!("/events") view=EventsPage ssr=SsrMode::Async />
-                    <Route path=path!("/events/new") view=NewEventPage />
+                    <Route path=path!("/events/new") view=NewEventPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug") view=EventPage ssr=SsrMode::Async />
                     <Route path=path!("/lunches") view=LunchesPage />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />

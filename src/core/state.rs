@@ -34,7 +34,8 @@ pub struct AppState {
     /// `server.trusted_proxies`, parsed.
     #[from_ref(skip)]
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
-    /// Bounds the password hashes computed at once (each takes 19 MiB).
+    /// Bounds the memory-heavy work done at once: password hashes (19 MiB each) and photo
+    /// decoding (up to hundreds of MB).
     #[from_ref(skip)]
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// Fired at shutdown: the worker stops and live streams end.

@@ -105,13 +105,28 @@ pub async fn publish_event(slug: String) -> Result<(), AppError> {
     super::service::publish(&state, &user, &slug).await
 }
 
-/// Organizer only, before the start.
+/// Organizer only: cancels a published event before its start, or deletes a draft.
+/// `confirm` is the form's "yes, I mean it" box.
 #[server(prefix = "/api", endpoint = "cancel_event")]
-pub async fn cancel_event(slug: String) -> Result<(), AppError> {
+pub async fn cancel_event(slug: String, confirm: Option<String>) -> Result<(), AppError> {
     use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
-    super::service::cancel(&state, &user, &slug).await
+    if confirm.as_deref() != Some("yes") {
+        return Err(AppError::invalid("confirm", "Tick the box to confirm."));
+    }
+    if super::service::cancel(&state, &user, &slug).await? == super::service::Ended::Deleted {
+        leptos_axum::redirect("/events");
+    }
+    Ok(())
+}
+
+/// Signed in: what the new-event form starts from (the viewer's time zone).
+#[server(prefix = "/api", endpoint = "new_event_defaults")]
+pub async fn new_event_defaults() -> Result<String, AppError> {
+    use crate::core::server::context;
+    let state = context::app_state()?;
+    Ok(context::current_user(&state).await?.time_zone)
 }
 
 /// Organizer only, before the start: paste addresses.

@@ -123,8 +123,25 @@ pub fn check_title(input: &str) -> Result<String, TextError> {
     plain_text(input, "The title", TITLE_MAX, true, false)
 }
 
+/// A line break counts as one character (browsers send it as two, CR LF).
 pub fn check_description(input: &str) -> Result<String, TextError> {
-    plain_text(input, "The description", DESCRIPTION_MAX, false, true)
+    plain_text(&input.replace("\r\n", "\n"), "The description", DESCRIPTION_MAX, false, true)
+}
+
+/// The largest capacity (a small gathering's app; a typo of extra zeros is caught).
+pub const CAPACITY_MAX: u32 = 10_000;
+
+/// The capacity field: empty for no limit, else a whole number from 1 to `CAPACITY_MAX`.
+pub fn parse_capacity(input: &str) -> Result<Option<u32>, CapacityError> {
+    match input.trim() {
+        "" => Ok(None),
+        s => match s.parse::<u64>() {
+            Ok(0) => Err(CapacityError::Zero),
+            Ok(n) if n <= u64::from(CAPACITY_MAX) => Ok(Some(n as u32)),
+            Ok(_) => Err(CapacityError::TooLarge),
+            Err(_) => Err(CapacityError::NotANumber),
+        },
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -267,10 +284,14 @@ pub struct Roster {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CapacityError {
-    #[error("{0} people are already going: the capacity can't be lower than that.")]
+    #[error("Already {0} going: the capacity can't be lower than that.")]
     BelowGoing(usize),
     #[error("The capacity must be at least 1 (or left empty for no limit).")]
     Zero,
+    #[error("The capacity can be at most 10000 (or left empty for no limit).")]
+    TooLarge,
+    #[error("The capacity must be a whole number, such as 20 (or left empty for no limit).")]
+    NotANumber,
 }
 
 impl Roster {
@@ -453,6 +474,12 @@ mod tests {
         assert_eq!(r.waitlist, [4, 1]);
         assert_eq!(r.set_capacity(Some(1)), Err(CapacityError::BelowGoing(2)));
         assert_eq!(r.set_capacity(Some(0)), Err(CapacityError::Zero));
+        assert_eq!(parse_capacity(" 12 "), Ok(Some(12)));
+        assert_eq!(parse_capacity(""), Ok(None));
+        assert_eq!(parse_capacity("abc"), Err(CapacityError::NotANumber));
+        assert_eq!(parse_capacity("-3"), Err(CapacityError::NotANumber));
+        assert_eq!(parse_capacity("99999999999"), Err(CapacityError::TooLarge));
+        assert_eq!(check_description(&format!("{}\r\n{}", "a".repeat(140), "b".repeat(139))).map(|d| d.len()), Ok(280));
         assert_eq!(r.set_capacity(None), Ok(vec![4, 1]));
         assert_eq!(standing_for(Rsvp::Going, 1000, None), Standing::Going);
         assert_eq!(Rsvp::parse(Rsvp::NotGoing.as_str()), Some(Rsvp::NotGoing));

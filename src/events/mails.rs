@@ -22,13 +22,21 @@ pub enum EventMail {
     /// An address without a verified account: sign up with it, then answer.
     EventInviteNewcomer { email: String, event_id: i64 },
     /// A place freed and the first on the waitlist has it (`seq`: the answer it ends).
-    EventPromoted { user_id: i64, event_id: i64, seq: i64 },
-    /// The time changed: a new .ics with a higher SEQUENCE.
-    EventChanged { user_id: i64, event_id: i64, sequence: i64 },
-    /// The event was called off: a CANCEL .ics.
-    EventCancelled { user_id: i64, event_id: i64, sequence: i64 },
-    /// To the organizer, an hour before the start: who is going (and maybe).
-    EventRoster { user_id: i64, event_id: i64, sequence: i64 },
+    /// `token`: a sign-in link to the event page.
+    EventPromoted {
+        user_id: i64,
+        event_id: i64,
+        seq: i64,
+        #[serde(default)]
+        token: Option<String>,
+    },
+    /// The time changed: a new .ics with a higher SEQUENCE. To everyone who got the
+    /// invitation except those who said no (`user_id` `None`: an address with no account).
+    EventChanged { user_id: Option<i64>, event_id: i64, sequence: i64, token: Option<String> },
+    /// The event was called off: a CANCEL .ics, to the same people.
+    EventCancelled { user_id: Option<i64>, event_id: i64, sequence: i64, token: Option<String> },
+    /// To the organizer, an hour before the start (`start`: the start it is for).
+    EventRoster { user_id: i64, event_id: i64, start: i64 },
 }
 
 impl Mail for EventMail {
@@ -40,7 +48,7 @@ impl Mail for EventMail {
             Self::EventPromoted { event_id, seq, .. } => format!("event-promoted:{event_id}:{seq}"),
             Self::EventChanged { event_id, sequence, .. } => format!("event-changed:{event_id}:{sequence}"),
             Self::EventCancelled { event_id, .. } => format!("event-cancelled:{event_id}"),
-            Self::EventRoster { event_id, sequence, .. } => format!("event-roster:{event_id}:{sequence}"),
+            Self::EventRoster { event_id, start, .. } => format!("event-roster:{event_id}:{start}"),
         }
     }
 }
@@ -60,11 +68,20 @@ impl EventMail {
     fn user_id(&self) -> Option<i64> {
         match self {
             Self::EventInviteNewcomer { .. } => None,
+            Self::EventChanged { user_id, .. } | Self::EventCancelled { user_id, .. } => *user_id,
             Self::EventInvite { user_id, .. }
             | Self::EventPromoted { user_id, .. }
-            | Self::EventChanged { user_id, .. }
-            | Self::EventCancelled { user_id, .. }
             | Self::EventRoster { user_id, .. } => Some(*user_id),
+        }
+    }
+
+    /// The sign-in link the mail carries, if any.
+    fn sign_in_token(&self) -> Option<&str> {
+        match self {
+            Self::EventPromoted { token, .. }
+            | Self::EventChanged { token, .. }
+            | Self::EventCancelled { token, .. } => token.as_deref(),
+            _ => None,
         }
     }
 
@@ -100,7 +117,10 @@ const CHOICES: [(Rsvp, &str); 3] = [(Rsvp::Going, "Going"), (Rsvp::Maybe, "Maybe
 /// What one of these mails says about `event` (starting at `when`, in the reader's zone).
 pub fn parts(msg: &EventMail, event: &Event, when: &str, attendees: &[(String, Standing)], base: &str) -> MailParts {
     let title = &event.title;
-    let page = format!("{base}{}", event_path(&event.slug, None, None));
+    let page = match msg.sign_in_token() {
+        Some(token) => format!("{base}/l/{token}"),
+        None => format!("{base}{}", event_path(&event.slug, None, None)),
+    };
     match msg {
         EventMail::EventInvite { token, .. } => MailParts {
             subject: format!("You are invited: {title}"),
@@ -298,10 +318,10 @@ mod tests {
         let mails = [
             EventMail::EventInvite { user_id: 1, event_id: 3, token: "tok".into() },
             EventMail::EventInviteNewcomer { email: "a@b.example".into(), event_id: 3 },
-            EventMail::EventPromoted { user_id: 1, event_id: 3, seq: 4 },
-            EventMail::EventChanged { user_id: 1, event_id: 3, sequence: 1 },
-            EventMail::EventCancelled { user_id: 1, event_id: 3, sequence: 2 },
-            EventMail::EventRoster { user_id: 1, event_id: 3, sequence: 0 },
+            EventMail::EventPromoted { user_id: 1, event_id: 3, seq: 4, token: Some("tok".into()) },
+            EventMail::EventChanged { user_id: Some(1), event_id: 3, sequence: 1, token: None },
+            EventMail::EventCancelled { user_id: None, event_id: 3, sequence: 2, token: None },
+            EventMail::EventRoster { user_id: 1, event_id: 3, start: 1_800_000_000 },
         ];
         for m in &mails {
             let json = serde_json::to_string(m).unwrap();
@@ -325,6 +345,9 @@ mod tests {
         );
         // Publishing and a late invitation share one cause: an invitee is mailed once.
         assert_eq!(mails[0].cause(), mails[1].cause());
+        // A follow-up signs its reader in on the way to the page.
+        assert_eq!(parts(&mails[2], &event(), "Fri", &[], "https://h.example").url, "https://h.example/l/tok");
+        assert_eq!(parts(&mails[4], &event(), "Fri", &[], "https://h.example").url, "https://h.example/events/abc");
     }
 
     #[test]
@@ -335,7 +358,7 @@ mod tests {
             ("Dan".to_string(), Standing::NotGoing),
             ("Eve".to_string(), Standing::Waitlisted),
         ];
-        let p = parts(&EventMail::EventRoster { user_id: 1, event_id: 3, sequence: 0 }, &event(), "Fri", &people, "");
+        let p = parts(&EventMail::EventRoster { user_id: 1, event_id: 3, start: 0 }, &event(), "Fri", &people, "");
         assert_eq!(p.list, ["Bob (going)", "Cat (maybe)"]);
         assert!(p.intro.contains("1 going, 1 maybe, 1 on the waitlist"), "{}", p.intro);
     }

@@ -194,17 +194,30 @@ fn EventFields(form: EventForm, #[prop(into)] error: Signal<Option<AppError>>) -
 pub fn NewEventPage() -> impl IntoView {
     let create = ServerAction::<CreateEvent>::new();
     let error = action_error(create);
+    let defaults = Resource::new(|| (), |_| new_event_defaults());
     view! {
         <Title text="New event · Hearth" />
-        <section class="card">
-            <h1>"New event"</h1>
-            <p class="hint">"It stays a draft only you can see until you publish it."</p>
-            <ActionForm action=create>
-                <FormError error />
-                <EventFields form=EventForm::default() error />
-                <Submit label="Save the draft" busy_label="Saving…" />
-            </ActionForm>
-        </section>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                defaults.get()
+                    .map(|r| match r {
+                        Ok(time_zone) => view! {
+                            <section class="card">
+                                <h1>"New event"</h1>
+                                <p class="hint">"It stays a draft only you can see until you publish it."</p>
+                                <ActionForm action=create>
+                                    <FormError error />
+                                    <EventFields form=EventForm { time_zone, ..EventForm::default() } error />
+                                    <Submit label="Save the draft" busy_label="Saving…" />
+                                </ActionForm>
+                            </section>
+                        }
+                        .into_any(),
+                        Err(AppError::Unauthorized) => view! { <EventsIntro /> }.into_any(),
+                        Err(e) => view! { <Problem error=e /> }.into_any(),
+                    })
+            }}
+        </Suspense>
     }
 }
 
@@ -282,6 +295,9 @@ fn EventDetails(x: EventView) -> impl IntoView {
         Some(_) => format!("/api/live/event/{}?t={token}", x.id),
         None => format!("/api/live/event/{}", x.id),
     };
+    // An invitee waiting for the link gets the page again when it opens.
+    let reload_at = (x.online_link.is_none() && x.phase == Phase::Upcoming && !x.is_organizer)
+        .then(|| x.start - super::domain::LINK_SHOWN_BEFORE_SECS);
     let link_note = match x.phase {
         Phase::Upcoming | Phase::Draft => Some("The link to join appears here 15 minutes before the start."),
         _ => None,
@@ -295,8 +311,10 @@ fn EventDetails(x: EventView) -> impl IntoView {
             <p class="state">{phase_label(x.phase)}</p>
             <p class="when">
                 <strong>{x.when.clone()}</strong>
-                " · "
-                <Countdown start=x.start duration_minutes=x.duration_minutes initial=x.countdown.clone() />
+                {(x.phase != Phase::Cancelled).then(|| view! {
+                    " · "
+                    <Countdown start=x.start duration_minutes=x.duration_minutes initial=x.countdown.clone() reload_at />
+                })}
                 {format!(" · {} min", x.duration_minutes)}
             </p>
             <p class="hint">{format!("Times in your time zone ({}). Organized by {}.", x.viewer_time_zone, x.organizer_name)}</p>
@@ -318,13 +336,22 @@ fn EventDetails(x: EventView) -> impl IntoView {
 }
 
 /// The countdown to the start, rendered by the server and kept current by the browser.
+/// `reload_at`: when to load the page again (the online link opens), unless the person
+/// is typing.
 #[island]
-pub fn Countdown(start: i64, duration_minutes: i64, initial: String) -> impl IntoView {
+pub fn Countdown(start: i64, duration_minutes: i64, initial: String, reload_at: Option<i64>) -> impl IntoView {
     let text = RwSignal::new(initial);
     Effect::new(move |_| {
         let schedule = Schedule { start, duration_minutes };
+        let tick = move || {
+            let now = crate::platform::now_secs();
+            text.set(countdown(schedule, now));
+            if reload_at.is_some_and(|t| now >= t) && !crate::platform::user_is_typing() {
+                crate::platform::reload();
+            }
+        };
         text.set(countdown(schedule, crate::platform::now_secs()));
-        crate::platform::every(30_000, move || text.set(countdown(schedule, crate::platform::now_secs())));
+        crate::platform::every(30_000, tick);
     });
     view! { <span class="countdown">{move || text.get()}</span> }
 }
@@ -412,10 +439,10 @@ fn OrganizerControls(x: EventView) -> impl IntoView {
     let publish = ServerAction::<PublishEvent>::new();
     let invite = ServerAction::<InviteToEvent>::new();
     let update = ServerAction::<UpdateEvent>::new();
-    let cancel = ServerAction::<CancelEvent>::new();
     let invite_error = action_error(invite);
     let update_error = action_error(update);
     let slug = x.slug.clone();
+    let slug_for_end = x.slug.clone();
     let open = matches!(x.phase, Phase::Draft | Phase::Upcoming);
     let report = x.invite_report.clone().filter(|_| done("invite_to_event").get_untracked());
     view! {
@@ -461,30 +488,60 @@ fn OrganizerControls(x: EventView) -> impl IntoView {
                 </ActionForm>
             }})}
         </section>
-        {x.form.clone().map(move |form| { let (edit_slug, cancel_slug) = (slug.clone(), slug.clone()); view! {
+        {x.form.clone().map(move |form| { let edit_slug = slug.clone(); view! {
             <MediaForms slug=edit_slug.clone() has_cover=x.cover.is_some() has_video=x.video.is_some() />
             <section class="card">
-                <details>
+                <details open=move || update_error.get().is_some()>
                     <summary>"Edit the details"</summary>
                     <ActionForm action=update>
                         <FormError error=update_error />
                         <input type="hidden" name="slug" value=edit_slug />
                         <EventFields form error=update_error />
-                        <p class="hint">"Changing the time emails a new calendar file to those going or maybe."</p>
+                        <p class="hint">"Changing the time emails a new calendar file to everyone invited, except those who said they can't go."</p>
                         <Submit label="Save changes" busy_label="Saving…" />
                     </ActionForm>
                 </details>
             </section>
-            <section class="card">
-                <h2>"Cancel the event"</h2>
-                <p class="hint">"Everyone who answered going, maybe or waitlisted is emailed. This can't be undone."</p>
-                <ActionForm action=cancel>
-                    <FormError error=action_error(cancel) />
-                    <input type="hidden" name="slug" value=cancel_slug />
-                    <button type="submit" class="button danger">"Cancel the event"</button>
-                </ActionForm>
-            </section>
         }})}
+        {(x.phase == Phase::Draft).then(|| view! { <EndForm slug=slug_for_end.clone() draft=true /> })}
+        {(x.phase == Phase::Upcoming).then(|| view! { <EndForm slug=slug_for_end.clone() draft=false /> })}
+    }
+}
+
+/// Cancelling a published event (everyone invited is told) or deleting a draft; a box
+/// to tick says it is meant (it can't be undone).
+#[component]
+fn EndForm(slug: String, draft: bool) -> impl IntoView {
+    let cancel = ServerAction::<CancelEvent>::new();
+    let (title, what, confirm, button) = if draft {
+        (
+            "Delete the draft",
+            "Nobody has been told about it; its invitations and media go too.",
+            "Yes, delete this draft",
+            "Delete the draft",
+        )
+    } else {
+        (
+            "Cancel the event",
+            "Everyone invited (except those who said they can't go) is emailed a cancellation for their calendar. This can't be undone.",
+            "Yes, cancel it and tell everyone",
+            "Cancel the event",
+        )
+    };
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <p class="hint">{what}</p>
+            <ActionForm action=cancel>
+                <FormError error=action_error(cancel) />
+                <input type="hidden" name="slug" value=slug />
+                <div class="field check">
+                    <input id="f-confirm" type="checkbox" name="confirm" value="yes" required=true />
+                    <label for="f-confirm">{confirm}</label>
+                </div>
+                <button type="submit" class="button danger">{button}</button>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -146,29 +146,37 @@ async fn upload(
         Ok(n) => n,
         Err(e) => return back(&slug, Some(upload_error_code(&e))),
     };
-    let pool = &state.db.pool;
-    let replaced = store::media_of(pool, event.id).await.unwrap_or_default().into_iter().find(|m| m.role == role);
-    match store::set_media(pool, event.id, &role, &new, crate::core::db::now()).await {
-        Ok(()) => {
+    // Saved only if the event still takes changes (it may have started or been cancelled
+    // while the file came in); else the new files go again.
+    let now = crate::core::db::now();
+    let new_keys = [Some(new.media_key.clone()), new.thumb_key.clone()].into_iter().flatten();
+    let saved = async {
+        let mut tx = state.db.begin_write().await?;
+        if store::lock_before_start(&mut tx, event.id, now).await?.is_none() {
+            return Ok::<_, sqlx::Error>(None);
+        }
+        let replaced = store::media_of(&mut *tx, event.id).await?.into_iter().find(|m| m.role == role);
+        store::set_media(&mut *tx, event.id, &role, &new, now).await?;
+        tx.commit().await?;
+        Ok(Some(replaced))
+    };
+    match saved.await {
+        Ok(Some(replaced)) => {
             if let Some(old) = replaced {
-                forget_unused(&state, [Some(old.media_key), old.thumb_key].into_iter().flatten()).await;
+                super::service::forget_unused_media(&state, [Some(old.media_key), old.thumb_key].into_iter().flatten())
+                    .await;
             }
             crate::core::server::live::notify(&state, super::topic(event.id));
             tracing::info!(event_id = event.id, role, bytes = new.bytes, "event media saved");
             back(&slug, None)
         }
-        Err(e) => error(e.into()),
-    }
-}
-
-/// Deletes replaced media objects that no event shows any more (names are content
-/// addressed, so another event may show the same file).
-async fn forget_unused(state: &AppState, keys: impl IntoIterator<Item = String>) {
-    for key in keys {
-        if matches!(store::events_using_media(&state.db.pool, &key).await, Ok(users) if users.is_empty()) {
-            if let Err(e) = state.media.delete(&object_store::path::Path::from(key.as_str())).await {
-                tracing::warn!(error = %e, key, "could not delete replaced media");
-            }
+        Ok(None) => {
+            super::service::forget_unused_media(&state, new_keys).await;
+            back(&slug, Some("closed"))
+        }
+        Err(e) => {
+            super::service::forget_unused_media(&state, new_keys).await;
+            error(e.into())
         }
     }
 }
@@ -179,9 +187,13 @@ async fn photo_variants(state: &AppState, original: &str, limits: &Limits) -> Re
     let path = object_store::path::Path::from(original);
     let read = async { state.media.get(&path).await?.bytes().await };
     let bytes = read.await.map_err(|e| MediaError::Storage(e.into()));
-    let _ = state.media.delete(&path).await;
+    // The original keeps its metadata: it goes, unless an event shows that very file (an
+    // upload of someone's published cover has the same content-addressed name).
+    super::service::forget_unused_media(state, [original.to_string()]).await;
     let bytes = bytes?;
     let limits = *limits;
+    // Decoding may take hundreds of MB: as many at once as password hashes (the cores).
+    let _permit = state.hashing.acquire().await.map_err(|e| MediaError::Storage(e.into()))?;
     let variants = tokio::task::spawn_blocking(move || media::process_photo(&bytes, &limits))
         .await
         .map_err(|e| MediaError::Storage(e.into()))??;

@@ -10,9 +10,11 @@ use super::types::*;
 use crate::core::crypto;
 use crate::core::db::{self, users::User};
 use crate::core::domain::invitations::{parse_address_list, InviteReport};
+use crate::core::domain::links::LinkPurpose;
 use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
 use crate::core::error::AppError;
-use crate::core::server::invitations::{invitee, spend_mails_to_others, Invitee};
+use crate::core::server::accounts::new_link;
+use crate::core::server::invitations::{invitee, mail_signed_links, spend_mails_to_others, Invitee};
 use crate::core::server::live;
 use crate::core::state::AppState;
 use chrono::{NaiveDateTime, TimeZone};
@@ -62,13 +64,7 @@ pub fn check_input(input: &EventInput, now: i64) -> Result<(Details, Option<u32>
         let field = if e == domain::ScheduleError::BadDuration { "duration_minutes" } else { "start_local" };
         AppError::invalid(field, e)
     })?;
-    let capacity = match input.capacity.trim() {
-        "" => None,
-        c => match c.parse::<u32>() {
-            Ok(0) | Err(_) => return Err(AppError::invalid("capacity", domain::CapacityError::Zero)),
-            Ok(n) => Some(n),
-        },
-    };
+    let capacity = domain::parse_capacity(&input.capacity).map_err(|e| AppError::invalid("capacity", e))?;
     Ok((Details { title, description, online_link, schedule, time_zone: tz.name().to_string() }, capacity))
 }
 
@@ -95,39 +91,39 @@ pub async fn create(state: &AppState, user: &User, input: &EventInput) -> Result
     Ok(slug)
 }
 
-/// Organizer only, before the start. A new time on a published event mails those going
-/// (or maybe) a new calendar file and moves the roster; a larger capacity promotes from
-/// the waitlist, a smaller one never goes below those going.
+/// Organizer only, before the start. A new time on a published event mails everyone who
+/// got the invitation (except those who said no) a new calendar file, and a new start
+/// moves the roster; a larger capacity promotes from the waitlist, a smaller one never
+/// goes below those going.
 pub async fn update(state: &AppState, user: &User, slug: &str, input: &EventInput) -> Result<(), AppError> {
     let event = organized(state, user, slug).await?;
     let now = db::now();
     let (details, capacity) = check_input(input, now)?;
     let mut tx = state.db.begin_write().await?;
     let Some(event) = store::lock_before_start(&mut tx, event.id, now).await? else {
-        return Err(refusal(state, event.id, now).await?);
+        return Err(refusal(state, tx, event.id, now).await?);
     };
     let time_changed = details.schedule != event.schedule;
     let mut roster = store::roster(&mut tx, &event).await?;
     let promoted = roster.set_capacity(capacity).map_err(|e| AppError::invalid("capacity", e))?;
     store::update(&mut tx, event.id, &details, capacity, time_changed).await?;
-    let seq = store::lock_for_answer(&mut tx, event.id, now).await?.map(|(_, seq)| seq);
-    for &uid in &promoted {
-        store::set_standing(&mut tx, event.id, uid, Standing::Going, None, now).await?;
-        mail_user(
-            &mut tx,
-            uid,
-            |user_id| EventMail::EventPromoted { user_id, event_id: event.id, seq: seq.unwrap_or(0) },
-            now,
-        )
-        .await?;
+    if !promoted.is_empty() {
+        let seq = store::lock_for_answer(&mut tx, event.id, now).await?.map(|(_, seq)| seq).unwrap_or(0);
+        for &uid in &promoted {
+            store::set_standing(&mut tx, event.id, uid, Standing::Going, None, now).await?;
+        }
+        mail_promoted(&mut tx, &event, &promoted, seq, now).await?;
     }
     if time_changed && event.state == EventState::Published {
         let event = store::get(&mut *tx, event.id).await?.ok_or(AppError::NotFound)?;
-        for uid in roster.going.iter().chain(roster.maybe.iter()) {
-            let sequence = event.sequence;
-            mail_user(&mut tx, *uid, |user_id| EventMail::EventChanged { user_id, event_id: event.id, sequence }, now)
-                .await?;
-        }
+        let sequence = event.sequence;
+        mail_calendar_holders(&mut tx, &event, now, |user_id, token| EventMail::EventChanged {
+            user_id,
+            event_id: event.id,
+            sequence,
+            token,
+        })
+        .await?;
         schedule_roster(&mut tx, &event, now).await?;
     }
     tx.commit().await?;
@@ -136,8 +132,63 @@ pub async fn update(state: &AppState, user: &User, slug: &str, input: &EventInpu
     Ok(())
 }
 
-/// Why a change to a started, cancelled or vanished event was refused.
-async fn refusal(state: &AppState, id: i64, now: i64) -> Result<AppError, AppError> {
+/// Follow-up mails link to the event page through a sign-in link valid this long.
+const FOLLOW_UP_LINK_SECS: i64 = 3 * 24 * 3600;
+
+/// Mails the people just promoted from the waitlist (with a sign-in link to the page).
+async fn mail_promoted(tx: &mut db::Tx, event: &Event, promoted: &[i64], seq: i64, now: i64) -> Result<(), AppError> {
+    let target = format!("/events/{}", event.slug);
+    let event_id = event.id;
+    mail_signed_links(tx, promoted.iter().copied(), &target, FOLLOW_UP_LINK_SECS, now, |user_id, token| {
+        EventMail::EventPromoted { user_id, event_id, seq, token: Some(token) }
+    })
+    .await
+}
+
+/// Mails everyone who received the invitation (and so its calendar file), except those who
+/// said they can't go: registered people with a sign-in link to the page, addresses without
+/// an account with the page's address.
+async fn mail_calendar_holders(
+    tx: &mut db::Tx,
+    event: &Event,
+    now: i64,
+    build: impl Fn(Option<i64>, Option<String>) -> EventMail,
+) -> Result<(), AppError> {
+    let target = format!("/events/{}", event.slug);
+    for inv in store::invites(&mut **tx, event.id).await? {
+        if !inv.mailed || inv.standing == Some(Standing::NotGoing) {
+            continue;
+        }
+        match inv.user_id {
+            Some(uid) => {
+                let Some(u) = db::users::by_id(&mut **tx, uid).await? else { continue };
+                let token = new_link(tx, u.id, LinkPurpose::SignIn, &target, FOLLOW_UP_LINK_SECS).await?;
+                db::outbox::enqueue(&mut **tx, &u.email, &build(Some(u.id), Some(token)), now).await?;
+            }
+            None => {
+                db::outbox::enqueue(&mut **tx, &inv.email, &build(None, None), now).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes media objects that no event shows any more (names are content addressed, so
+/// another event may show the same file; that one is kept).
+pub async fn forget_unused_media(state: &AppState, keys: impl IntoIterator<Item = String>) {
+    for key in keys {
+        if matches!(store::events_using_media(&state.db.pool, &key).await, Ok(users) if users.is_empty()) {
+            if let Err(e) = state.media.delete(&object_store::path::Path::from(key.as_str())).await {
+                tracing::warn!(error = %e, key, "could not delete unused media");
+            }
+        }
+    }
+}
+
+/// Why a change to a started, cancelled or vanished event was refused (the refused
+/// transaction ends first: it holds a connection, and on SQLite the write lock).
+async fn refusal(state: &AppState, tx: db::Tx, id: i64, now: i64) -> Result<AppError, AppError> {
+    tx.rollback().await?;
     Ok(match store::get(&state.db.pool, id).await? {
         None => AppError::NotFound,
         Some(e) if e.state == EventState::Cancelled => rule(domain::RuleError::Cancelled),
@@ -145,13 +196,6 @@ async fn refusal(state: &AppState, id: i64, now: i64) -> Result<AppError, AppErr
         Some(e) if e.state == EventState::Published => rule(domain::RuleError::AlreadyPublished),
         Some(_) => rule(domain::RuleError::NotPublished),
     })
-}
-
-async fn mail_user(tx: &mut db::Tx, user_id: i64, msg: impl Fn(i64) -> EventMail, now: i64) -> Result<(), AppError> {
-    if let Some(u) = db::users::by_id(&mut **tx, user_id).await? {
-        db::outbox::enqueue(&mut **tx, &u.email, &msg(u.id), now).await?;
-    }
-    Ok(())
 }
 
 /// Mails every invitation of the event not mailed yet (registered invitees get answer
@@ -211,7 +255,7 @@ pub async fn publish(state: &AppState, user: &User, slug: &str) -> Result<(), Ap
     spend_mails_to_others(state, user, unmailed).await?;
     let mut tx = state.db.begin_write().await?;
     if !store::publish(&mut tx, event.id, now).await? {
-        return Err(refusal(state, event.id, now).await?);
+        return Err(refusal(state, tx, event.id, now).await?);
     }
     let event = store::get(&mut *tx, event.id).await?.ok_or(AppError::NotFound)?;
     let mailed = mail_invitations(&mut tx, &event, now).await?;
@@ -242,7 +286,7 @@ pub async fn invite(state: &AppState, user: &User, slug: &str, addresses: &str) 
     }
     let mut tx = state.db.begin_write().await?;
     let Some(event) = store::lock_before_start(&mut tx, event.id, now).await? else {
-        return Err(refusal(state, event.id, now).await?);
+        return Err(refusal(state, tx, event.id, now).await?);
     };
     for email in list.valid {
         let holder = match invitee(&mut tx, email.as_str()).await? {
@@ -305,7 +349,7 @@ pub async fn answer(
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let Some(answered) = record_answer(&mut tx, event.id, uid, choice, now).await? else {
-        return Err(refusal(state, event.id, now).await?);
+        return Err(refusal(state, tx, event.id, now).await?);
     };
     tx.commit().await?;
     if !answered.promoted.is_empty() {
@@ -341,35 +385,59 @@ pub async fn record_answer(
     }
     for &p in &promoted {
         store::set_standing(tx, event.id, p, Standing::Going, None, now).await?;
-        mail_user(tx, p, |user_id| EventMail::EventPromoted { user_id, event_id: event.id, seq }, now).await?;
     }
+    mail_promoted(tx, &event, &promoted, seq, now).await?;
     Ok(Some(Answered { standing, promoted }))
 }
 
-/// Organizer only, before the start: calls the event off; those who answered going, maybe
-/// or waitlisted get a CANCEL calendar file.
-pub async fn cancel(state: &AppState, user: &User, slug: &str) -> Result<(), AppError> {
+/// What the organizer's "cancel" did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// A published event was called off; invitees were told.
+    Cancelled,
+    /// A draft (never shown to anyone) was deleted, with its invitations and media.
+    Deleted,
+}
+
+/// Organizer only. A published event, before the start, is called off: everyone who got
+/// the invitation, except those who said no, gets a CANCEL calendar file. A draft is
+/// deleted (at any time: nobody was told of it, and it must not become visible).
+pub async fn cancel(state: &AppState, user: &User, slug: &str) -> Result<Ended, AppError> {
     let event = organized(state, user, slug).await?;
     let now = db::now();
+    if event.state == EventState::Draft {
+        let keys: Vec<String> = store::media_of(&state.db.pool, event.id)
+            .await?
+            .into_iter()
+            .flat_map(|m| [Some(m.media_key), m.thumb_key])
+            .flatten()
+            .collect();
+        let mut tx = state.db.begin_write().await?;
+        if !store::delete_draft(&mut tx, event.id).await? {
+            return Err(refusal(state, tx, event.id, now).await?);
+        }
+        tx.commit().await?;
+        forget_unused_media(state, keys).await;
+        tracing::info!(event_id = event.id, "draft deleted");
+        return Ok(Ended::Deleted);
+    }
     let mut tx = state.db.begin_write().await?;
     if !store::cancel(&mut tx, event.id, now).await? {
-        return Err(refusal(state, event.id, now).await?);
+        return Err(refusal(state, tx, event.id, now).await?);
     }
     let event = store::get(&mut *tx, event.id).await?.ok_or(AppError::NotFound)?;
-    if event.state == EventState::Cancelled {
-        let roster = store::roster(&mut tx, &event).await?;
-        let told =
-            roster.going.iter().chain(roster.maybe.iter()).chain(roster.waitlist.iter()).copied().collect::<Vec<_>>();
-        for uid in told {
-            let sequence = event.sequence;
-            mail_user(&mut tx, uid, |user_id| EventMail::EventCancelled { user_id, event_id: event.id, sequence }, now)
-                .await?;
-        }
-    }
+    let sequence = event.sequence;
+    mail_calendar_holders(&mut tx, &event, now, |user_id, token| EventMail::EventCancelled {
+        user_id,
+        event_id: event.id,
+        sequence,
+        token,
+    })
+    .await?;
     tx.commit().await?;
     state.worker_wake.notify_one();
     live::notify(state, super::topic(event.id));
-    Ok(())
+    Ok(Ended::Cancelled)
 }
 
 fn media_views(media: &[store::Media]) -> (Option<MediaView>, Option<MediaView>) {

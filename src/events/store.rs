@@ -149,11 +149,17 @@ pub async fn publish(tx: &mut Tx, id: i64, now: i64) -> Result<bool, sqlx::Error
     Ok(r.rows_affected() == 1)
 }
 
-/// Calls the event off (a higher calendar SEQUENCE), before the start; true only once.
+/// Deletes a draft (its invitations and media rows go with it); true only if it was one.
+pub async fn delete_draft(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("DELETE FROM events WHERE id = $1 AND state = 'draft'").bind(id).execute(&mut **tx).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Calls a published event off (a higher calendar SEQUENCE), before the start; true only once.
 pub async fn cancel(tx: &mut Tx, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE events SET state = 'cancelled', sequence = sequence + 1
-         WHERE id = $1 AND state IN ('draft', 'published') AND start_at > $2",
+         WHERE id = $1 AND state = 'published' AND start_at > $2",
     )
     .bind(id)
     .bind(now)

@@ -420,12 +420,12 @@ async fn the_roster_is_mailed_once_with_two_workers_and_after_a_restart_past_its
                     .unwrap()
             }
         };
-        let new_run = runs_at(format!("event-roster:{id}:1")).await.expect("a roster job for the new time");
         let new_start: i64 = sqlx::query_scalar("SELECT start_at FROM events WHERE id = $1")
             .bind(id)
             .fetch_one(&app.state.db.pool)
             .await
             .unwrap();
+        let new_run = runs_at(format!("event-roster:{id}:{new_start}")).await.expect("a roster job for the new time");
         assert_eq!(new_run, new_start - 3600);
 
         // The server is down when the roster is due; at the next start it is sent, once.
@@ -467,7 +467,7 @@ async fn a_newcomer_invited_to_an_event_answers_once_their_address_is_proven() {
         assert_eq!(page["Full"]["going"][0], "Nia");
         assert_eq!(page["Full"]["invitees"][0]["name"], "Nia");
         // Cancelling tells her with a CANCEL calendar file.
-        let (s, _) = call(&app, &ann.client, "cancel_event", &[("slug", &slug)]).await;
+        let (s, _) = call(&app, &ann.client, "cancel_event", &[("slug", &slug), ("confirm", "yes")]).await;
         assert_eq!(s, StatusCode::OK);
         let cancel =
             mails_to(&app.state, "nia@example.com").await.into_iter().find(|m| m.subject == "Cancelled: Welcome");
@@ -743,5 +743,96 @@ async fn an_invitee_answering_from_a_mailed_link_hears_changes_without_a_session
         tokio::time::timeout(std::time::Duration::from_secs(10), app.shutdown())
             .await
             .expect("shutdown with a stream open");
+    });
+}
+
+#[tokio::test]
+async fn a_cancelled_draft_is_deleted_and_a_cancelled_event_tells_everyone_invited_except_who_said_no() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let (bob, cy, di) = (person(&app, "Bob").await, person(&app, "Cy").await, person(&app, "Di").await);
+        // A draft with an invitee and a cover: cancelling deletes it all; nobody ever sees it.
+        let draft = create_event(&app, &ann, "Secret plan", 2 * 24 * 60, &[]).await;
+        call(&app, &ann.client, "invite_to_event", &[("slug", &draft), ("addresses", "bob@example.com")]).await;
+        upload(&app, &ann.client, &draft, "cover", "c.png", png(800, 600), "image/png").await;
+        let (s, body) = call(&app, &ann.client, "cancel_event", &[("slug", &draft)]).await;
+        assert_eq!((s, body["Invalid"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")));
+        let res = app.call(&ann.client, "cancel_event", &[("slug", &draft), ("confirm", "yes")]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["location"], "/events");
+        for client in [&ann.client, &bob.client, &app.new_client()] {
+            assert_eq!(call(&app, client, "get_event", &[("slug", &draft)]).await.0, StatusCode::NOT_FOUND);
+        }
+        let (_, mine) = call(&app, &bob.client, "list_my_events", &[]).await;
+        assert!(!mine.to_string().contains("Secret plan"), "{mine}");
+        assert!(media_files(&app).is_empty(), "its media went: {:?}", media_files(&app));
+
+        // A published event: Bob (no answer yet), Cy (going) and a newcomer hear of the new
+        // time and of the cancellation; Di said no and is left alone.
+        let slug = create_event(&app, &ann, "Party", 2 * 24 * 60, &[]).await;
+        let all = "bob@example.com cy@example.com di@example.com new@example.com";
+        call(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", all)]).await;
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        call(&app, &cy.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+        call(&app, &di.client, "answer_event", &[("slug", &slug), ("answer", "not_going")]).await;
+        let start = paris_in(3 * 24 * 60);
+        let (s, _) = call(
+            &app,
+            &ann.client,
+            "update_event",
+            &[form("Party", &start, &[]), vec![("slug", slug.as_str())]].concat(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = call(&app, &ann.client, "cancel_event", &[("slug", &slug), ("confirm", "yes")]).await;
+        assert_eq!(s, StatusCode::OK);
+        for (to, told) in
+            [(email_of("Bob"), true), (email_of("Cy"), true), ("new@example.com".into(), true), (email_of("Di"), false)]
+        {
+            let mails = mails_to(&app.state, &to).await;
+            let moved = mails.iter().find(|m| m.subject == "New time: Party");
+            let cancelled = mails.iter().find(|m| m.subject == "Cancelled: Party");
+            assert_eq!((moved.is_some(), cancelled.is_some()), (told, told), "{to}");
+            if let Some(c) = cancelled {
+                assert!(
+                    c.attachments.contains("METHOD:CANCEL") && c.attachments.contains("SEQUENCE:2"),
+                    "{}",
+                    c.attachments
+                );
+            }
+        }
+        // A registered person's follow-up signs them in on the way to the page.
+        let cy_mail =
+            mails_to(&app.state, &email_of("Cy")).await.into_iter().find(|m| m.subject == "Cancelled: Party").unwrap();
+        assert!(cy_mail.text_body.contains("/l/"), "{}", cy_mail.text_body);
+        let (_, page) = call(&app, &cy.client, "get_event", &[("slug", &slug)]).await;
+        assert_eq!(page["Full"]["phase"], "Cancelled");
+        assert_eq!(page["Full"]["can_answer"], false);
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn uploading_a_copy_of_someone_elses_cover_never_deletes_it() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let eve = person(&app, "Eve").await;
+        let slug = create_event(&app, &ann, "Ann's", 2 * 24 * 60, &[]).await;
+        upload(&app, &ann.client, &slug, "cover", "c.png", png(1600, 900), "image/png").await;
+        call(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
+        let (_, preview) = call(&app, &eve.client, "get_event", &[("slug", &slug)]).await;
+        let cover = preview["Preview"]["cover"]["url"].as_str().unwrap().to_string();
+        let thumb = preview["Preview"]["cover"]["thumb_url"].as_str().unwrap().to_string();
+        // Eve downloads the public cover and its thumbnail and uploads them to her draft.
+        let mine = create_event(&app, &eve, "Eve's", 2 * 24 * 60, &[]).await;
+        for path in [&cover, &thumb] {
+            let bytes = app.get(&eve.client, path).await.bytes().await.unwrap().to_vec();
+            let loc = upload(&app, &eve.client, &mine, "cover", "copy.jpg", bytes, "image/jpeg").await;
+            assert_eq!(loc, format!("/events/{mine}"));
+        }
+        for path in [&cover, &thumb] {
+            assert_eq!(app.get(&app.new_client(), path).await.status(), StatusCode::OK, "{path} is still served");
+        }
+        app.shutdown().await;
     });
 }

@@ -99,8 +99,21 @@ async fn keep_form_fields(req: Request) -> (Request, Option<Vec<(String, String)
 /// gathering being set up. Never a password or a token, nor what is written to others
 /// (notes, gift messages, address lists), which would otherwise sit in browser history and
 /// proxy logs.
-const KEPT_FIELDS: &[&str] =
-    &["email", "display_name", "time_zone", "name", "spending_note", "description", "reveal_at"];
+const KEPT_FIELDS: &[&str] = &[
+    "email",
+    "display_name",
+    "time_zone",
+    "name",
+    "spending_note",
+    "description",
+    "reveal_at",
+    "title",
+    "online_link",
+    "start_local",
+    "duration_minutes",
+    "capacity",
+    "addresses",
+];
 /// At most this much typed text (percent-encoded) rides back in an address.
 const KEPT_MAX_BYTES: usize = 1024;
 
