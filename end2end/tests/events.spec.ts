@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { freshEmail, followMailLink, followMailLinkMatching, newPerson, signUpAndVerify, waitForHydration } from "./helpers";
+import { freshEmail, followMailLink, followMailLinkMatching, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
 
 /** `minutes` from now, as a datetime-local value in UTC (the browser's zone here). */
 function localIn(minutes: number): string {
@@ -47,6 +47,7 @@ test("an organizer creates an event with a photo, invites a member and a newcome
   await ann.getByLabel("Online link").fill("https://meet.example/book-club");
   await ann.getByLabel("Starts").fill(localIn(180));
   await ann.getByLabel("Duration (minutes)").fill("60");
+  await shot(ann, "event-new");
   await ann.getByRole("button", { name: "Save the draft" }).click();
   await expect(ann.getByRole("heading", { name: title })).toBeVisible();
   await expect(ann.getByText("Draft: only you can see it")).toBeVisible();
@@ -68,14 +69,17 @@ test("an organizer creates an event with a photo, invites a member and a newcome
   await expect(ann.getByText(`Invited: ${bobEmail}, ${cyEmail}`)).toBeVisible();
   await ann.getByRole("button", { name: "Publish and email invitees" }).click();
   await expect(ann.getByText("Upcoming", { exact: true })).toBeVisible();
+  await shot(ann, "event-organizer");
 
   // Bob answers from the "Going" link of his mail: the page asks, one tap confirms.
   await followMailLinkMatching(bob, bobEmail, `You are invited: ${title}`, /rsvp=going/);
   await expect(bob.getByRole("heading", { name: title })).toBeVisible();
   await expect(bob.getByText("Your answer: No answer yet")).toBeVisible();
   await waitForHydration(bob);
+  await shot(bob, "event-confirm");
   await bob.getByRole("button", { name: "Yes, I'm going" }).click();
   await expect(bob.getByText("Your answer: Going")).toBeVisible();
+  await shot(bob, "event-invitee");
   await expect(bob.locator("ul.members li", { hasText: "Bob" })).toBeVisible();
 
   // Cy has no account: the "Going" link leads to sign-up, then back to the answer.

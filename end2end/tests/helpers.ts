@@ -62,3 +62,9 @@ export async function followMailLinkMatching(page: Page, to: string, subject: st
   }
   throw new Error(`no link matching ${href} in the mail "${subject}" to ${to}`);
 }
+
+/** Saves a screenshot when HEARTH_SCREENSHOTS names a folder (for looking at the pages). */
+export async function shot(page: Page, name: string) {
+  const dir = process.env.HEARTH_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}

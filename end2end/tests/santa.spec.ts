@@ -1,11 +1,6 @@
-import { test, expect, Page } from "@playwright/test";
-import { freshEmail, followMailLink, newPerson, signUpAndVerify, waitForHydration } from "./helpers";
+import { test, expect } from "@playwright/test";
+import { freshEmail, followMailLink, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
 
-/** Saves a screenshot when HEARTH_SCREENSHOTS names a folder (for looking at the pages). */
-async function shot(page: Page, name: string) {
-  const dir = process.env.HEARTH_SCREENSHOTS;
-  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
-}
 
 /** The next whole minute at least 40 seconds away, as a datetime-local value in UTC (the browser's zone here). */
 function revealSoon(): string {
