@@ -58,6 +58,10 @@ ensure_test_tools() {
     python3 -m venv "$TOOLS/venv"
     "$TOOLS/venv/bin/pip" install --quiet "aiosmtpd==$AIOSMTPD_VERSION"
   fi
+  if [ ! -d "$ROOT/tests/oidc-provider/node_modules/oidc-provider" ] || [ "$ROOT/tests/oidc-provider/package-lock.json" -nt "$ROOT/tests/oidc-provider/node_modules/.package-lock.json" ]; then
+    log "installing the test OpenID provider (npm ci: oidc-provider)"
+    (cd "$ROOT/tests/oidc-provider" && npm ci --no-audit --no-fund --silent)
+  fi
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     log "installing the end2end packages (npm ci, no browser download)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent)
@@ -70,6 +74,20 @@ build_release() {
   (cd "$ROOT" && cargo leptos build --release)
   find "$ROOT/target/site" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' \) \
     | while read -r f; do brotli -f -q 11 -o "$f.br" "$f"; gzip -f -k -9 "$f"; done
+}
+
+# Starts the test OpenID provider (tests/oidc-provider) on a free loopback port; prints its
+# issuer URL. Its process id is left in OIDC_PID.
+start_test_provider() {
+  local out="$1"
+  node "$ROOT/tests/oidc-provider/server.mjs" --port 0 > "$out.issuer" 2> "$out.log" &
+  OIDC_PID=$!
+  local deadline=$((SECONDS + 30))
+  until grep -q '^http' "$out.issuer" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ] || ! kill -0 "$OIDC_PID" 2>/dev/null; then cat "$out.log" >&2; return 1; fi
+    sleep 0.1
+  done
+  head -1 "$out.issuer"
 }
 
 wait_for_http() {

@@ -52,8 +52,10 @@ pub fn App() -> impl IntoView {
             <AppShell>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/signup") view=SignUpPage />
-                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/auth/finish") view=ProviderFinishPage ssr=SsrMode::Async />
+                    <Route path=path!("/auth/problem") view=ProviderProblemPage />
                     <Route path=path!("/forgot") view=ForgotPasswordPage />
                     <Route path=path!("/reset/:token") view=ResetPasswordPage />
                     <Route path=path!("/check-inbox") view=CheckInboxPage />

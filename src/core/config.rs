@@ -178,6 +178,40 @@ pub struct AuthSettings {
     pub links_per_ip: i64,
     /// Password-reset submissions per IP per hour.
     pub resets_per_ip: i64,
+    /// OpenID Connect providers offered as "Continue with …" (none: no buttons).
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// One OpenID Connect provider (`[[auth.oidc]]` in Leptos.toml).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct OidcProvider {
+    /// Short name in addresses (`/auth/oidc/{id}/callback`): lowercase letters, digits, `-`.
+    pub id: String,
+    /// Shown on the button: "Continue with {name}".
+    pub name: String,
+    /// The issuer URL; its `.well-known/openid-configuration` is read at first use.
+    pub issuer: String,
+    pub client_id: String,
+    /// The environment variable holding the client secret (the secret never goes in a file).
+    pub client_secret_env: String,
+    /// Scopes asked for; `openid email profile` when empty.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl OidcProvider {
+    /// The client secret, read from `client_secret_env`.
+    pub fn client_secret(&self) -> Option<String> {
+        std::env::var(&self.client_secret_env).ok().filter(|s| !s.is_empty())
+    }
+
+    pub fn scopes(&self) -> Vec<String> {
+        if self.scopes.is_empty() {
+            ["openid", "email", "profile"].map(String::from).to_vec()
+        } else {
+            self.scopes.clone()
+        }
+    }
 }
 
 impl Default for AuthSettings {
@@ -189,6 +223,7 @@ impl Default for AuthSettings {
             links_per_address: 5,
             links_per_ip: 30,
             resets_per_ip: 20,
+            oidc: Vec::new(),
         }
     }
 }
@@ -218,6 +253,7 @@ impl Settings {
                 self.mail.smtp_timeout_secs
             );
         }
+        self.check_oidc()?;
         if self.server.dev_mode && !listens_on_loopback(&self.server.addr) {
             if !self.server.allow_dev_mode_on_network {
                 anyhow::bail!(
@@ -228,6 +264,32 @@ impl Settings {
                 );
             }
             tracing::warn!(addr = %self.server.addr, "dev mode is on while listening on the network (allow_dev_mode_on_network)");
+        }
+        Ok(())
+    }
+
+    /// Each provider: a safe unique id, an http(s) issuer, a client id, its secret present.
+    fn check_oidc(&self) -> anyhow::Result<()> {
+        let mut seen = Vec::new();
+        for p in &self.auth.oidc {
+            let id_ok = !p.id.is_empty()
+                && p.id.len() <= 32
+                && p.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !id_ok || seen.contains(&p.id) {
+                anyhow::bail!("auth.oidc: id \"{}\" must be unique, 1-32 lowercase letters, digits or '-'", p.id);
+            }
+            seen.push(p.id.clone());
+            if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) || p.client_id.is_empty() {
+                anyhow::bail!("auth.oidc \"{}\": issuer must be an http(s) URL and client_id must be set", p.id);
+            }
+            if p.client_secret().is_none() {
+                anyhow::bail!(
+                    "auth.oidc \"{}\": the client secret is read from the environment variable named by \
+                     client_secret_env (\"{}\"), which is not set",
+                    p.id,
+                    p.client_secret_env
+                );
+            }
         }
         Ok(())
     }

@@ -27,6 +27,8 @@ pub mod metrics;
 #[cfg(feature = "ssr")]
 pub mod mp4_metadata;
 #[cfg(feature = "ssr")]
+pub mod oidc_discovery;
+#[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -28,6 +28,9 @@ pub struct AppState {
     /// What the gatherings registered (job kinds, live topics, mail kinds, hooks).
     #[from_ref(skip)]
     pub gatherings: &'static [&'static crate::core::registry::Gathering],
+    /// The OpenID Connect providers' discovery documents.
+    #[from_ref(skip)]
+    pub oidc: Arc<crate::core::oidc_discovery::Discovery>,
     /// Uploaded media (`media.dir`): content-addressed objects.
     #[from_ref(skip)]
     pub media: Arc<dyn object_store::ObjectStore>,

@@ -93,7 +93,7 @@ fn pages_import_no_server_side_module() {
 /// those before it, never one after it (no two core modules import each other).
 const CORE_LAYERS: &[&[&str]] = &[
     &["domain", "error"],
-    &["config", "crypto", "metrics", "assets", "media", "mp4_metadata"],
+    &["config", "crypto", "metrics", "assets", "media", "mp4_metadata", "oidc_discovery"],
     &["db"],
     &["mail"],
     &["state", "registry"],

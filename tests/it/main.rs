@@ -10,6 +10,7 @@ mod crash;
 mod db;
 mod events;
 mod http;
+mod oidc;
 mod santa;
 mod smtp;
 mod worker;

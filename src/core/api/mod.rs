@@ -3,3 +3,4 @@
 //! services, map the result to a DTO. Bodies run on the server only.
 pub mod auth;
 pub mod dev;
+pub mod oidc;

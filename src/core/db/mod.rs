@@ -5,6 +5,7 @@
 //! differ per backend branch on [`Backend`] here or in the module that needs them.
 pub mod jobs;
 pub mod links;
+pub mod oidc;
 pub mod outbox;
 pub mod rate_limits;
 pub mod sessions;

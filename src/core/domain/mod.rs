@@ -4,6 +4,7 @@ pub mod email;
 pub mod invitations;
 pub mod jobs;
 pub mod links;
+pub mod oidc;
 pub mod outbox;
 pub mod text;
 pub mod time;

@@ -59,10 +59,11 @@ async fn cleanup(state: &AppState) -> anyhow::Result<()> {
     let links = db::links::delete_stale(pool, now).await?;
     let limits = db::rate_limits::delete_old(pool, now).await?;
     let mails = db::outbox::prune_sent(pool, now).await?;
+    let sign_ins = db::oidc::delete_stale(pool, now - 3600).await?;
     let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
     let uploads = crate::core::media::sweep_temporary(&*state.media, day_ago).await?;
     let next = now + CLEANUP_EVERY_SECS;
     db::jobs::schedule(pool, &cleanup_key(next), CLEANUP, "{}", next - next.rem_euclid(CLEANUP_EVERY_SECS)).await?;
-    tracing::info!(sessions, links, limits, mails, uploads, "cleanup done");
+    tracing::info!(sessions, links, limits, mails, sign_ins, uploads, "cleanup done");
     Ok(())
 }

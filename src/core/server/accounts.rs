@@ -449,7 +449,7 @@ const RESETS_PER_LINK: i64 = 5;
 /// proved it (a verification link, a sign-in link, a password reset). The first time, each
 /// gathering's "address verified" hook runs in this transaction (a newcomer joins every
 /// gathering that invited them). Returns the live topics that changed.
-async fn address_proven(state: &AppState, tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<Topic>, AppError> {
+pub async fn address_proven(state: &AppState, tx: &mut db::Tx, user_id: i64, now: i64) -> Result<Vec<Topic>, AppError> {
     if !db::users::mark_verified(&mut **tx, user_id, now).await? {
         return Ok(Vec::new());
     }
@@ -465,7 +465,7 @@ async fn address_proven(state: &AppState, tx: &mut db::Tx, user_id: i64, now: i6
     Ok(changed)
 }
 
-fn notify_changed(state: &AppState, changed: Vec<Topic>) {
+pub fn notify_changed(state: &AppState, changed: Vec<Topic>) {
     for topic in changed {
         super::live::notify(state, topic);
     }

@@ -122,8 +122,13 @@ fn append_cookie(value: String) {
 /// Sets cookie `name` on the response: HttpOnly, SameSite=Lax (deep links from mail arrive
 /// signed in), Secure when the site is served over https; `max_age` 0 clears it.
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) {
+    append_cookie(cookie_line(state, name, value, max_age));
+}
+
+/// A `Set-Cookie` value as `set_cookie` writes it, for handlers outside Leptos.
+pub fn cookie_line(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
     let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    append_cookie(format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"));
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 /// Sets the session cookie for the configured session length.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod context;
 pub mod invitations;
 pub mod live;
+pub mod oidc;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

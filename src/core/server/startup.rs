@@ -81,6 +81,7 @@ impl Application {
             gatherings,
             trusted_proxies: trusted_proxies.into(),
             media,
+            oidc: Arc::new(crate::core::oidc_discovery::Discovery::new()?),
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             )),
@@ -161,6 +162,8 @@ fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/sw.js", get(service_worker))
         .route("/api/live/{kind}/{id}", get(super::live::events))
+        .route("/auth/oidc/{id}/start", get(super::oidc::start))
+        .route("/auth/oidc/{id}/callback", get(super::oidc::callback))
         .leptos_routes_with_context(
             &state,
             routes,

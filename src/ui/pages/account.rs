@@ -42,6 +42,7 @@ pub fn MePage() -> impl IntoView {
                                         <button type="submit" class="button">"Log out"</button>
                                     </ActionForm>
                                 </section>
+                                <super::LinkedProvidersCard />
                             }
                                 .into_any()
                         }

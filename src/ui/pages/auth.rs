@@ -30,6 +30,7 @@ pub fn SignUpPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Join Hearth"</h1>
             <p class="lead">"One account for every gathering: exchanges, events and lunches."</p>
+            <super::ProviderButtons next />
             <ActionForm action=action>
                 <FormError error />
                 <Field label="Email" name="email" kind="email" autocomplete="email" value=email error />
@@ -63,6 +64,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in · Hearth" />
         <section class="card narrow">
             <h1>"Log in"</h1>
+            <super::ProviderButtons next />
             <ActionForm action=login>
                 <FormError error=login_error />
                 <Field label="Email" name="email" kind="email" autocomplete="email" error=login_error />

@@ -6,6 +6,7 @@ mod gatherings;
 mod home;
 mod link;
 mod not_found;
+mod oidc;
 
 pub use account::MePage;
 pub use auth::{CheckInboxPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage};
@@ -14,3 +15,4 @@ pub use gatherings::LunchesPage;
 pub use home::HomePage;
 pub use link::LinkPage;
 pub use not_found::NotFoundPage;
+pub use oidc::{LinkedProvidersCard, ProviderButtons, ProviderFinishPage, ProviderProblemPage};
