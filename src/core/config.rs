@@ -279,8 +279,20 @@ impl Settings {
                 anyhow::bail!("auth.oidc: id \"{}\" must be unique, 1-32 lowercase letters, digits or '-'", p.id);
             }
             seen.push(p.id.clone());
-            if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) || p.client_id.is_empty() {
-                anyhow::bail!("auth.oidc \"{}\": issuer must be an http(s) URL and client_id must be set", p.id);
+            let issuer = url::Url::parse(&p.issuer).ok();
+            let scheme = issuer.as_ref().map(|u| u.scheme().to_string()).unwrap_or_default();
+            let loopback = issuer.as_ref().and_then(|u| u.host_str().map(str::to_string)).is_some_and(|h| {
+                h == "localhost"
+                    || h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            });
+            if !(scheme == "https" || (scheme == "http" && (loopback || self.server.dev_mode)))
+                || p.client_id.is_empty()
+            {
+                anyhow::bail!(
+                    "auth.oidc \"{}\": the issuer must be an https URL (http only on this machine or in dev mode) \
+                     and client_id must be set",
+                    p.id
+                );
             }
             if p.client_secret().is_none() {
                 anyhow::bail!(
@@ -327,6 +339,31 @@ pub fn listens_on_loopback(addr: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_identity_provider_needs_its_secret_and_https_away_from_this_machine() {
+        let mut s = Settings::default();
+        s.server.dev_mode = false;
+        let provider = |issuer: &str, secret_env: &str| OidcProvider {
+            id: "corp".into(),
+            name: "Corp".into(),
+            issuer: issuer.into(),
+            client_id: "hearth".into(),
+            client_secret_env: secret_env.into(),
+            scopes: Vec::new(),
+        };
+        // PATH is set in every environment; a name nobody sets stands for a missing secret.
+        s.auth.oidc = vec![provider("https://id.example.com", "PATH")];
+        assert!(s.validate().is_ok());
+        s.auth.oidc = vec![provider("https://id.example.com", "HEARTH_SURELY_UNSET_SECRET_VAR")];
+        assert!(s.validate().unwrap_err().to_string().contains("HEARTH_SURELY_UNSET_SECRET_VAR"));
+        s.auth.oidc = vec![provider("http://id.example.com", "PATH")];
+        assert!(s.validate().unwrap_err().to_string().contains("https"), "plain http on the network is refused");
+        s.auth.oidc = vec![provider("http://127.0.0.1:4000", "PATH")];
+        assert!(s.validate().is_ok(), "a provider on this machine may speak http");
+        s.auth.oidc = vec![provider("https://a.example", "PATH"), provider("https://b.example", "PATH")];
+        assert!(s.validate().unwrap_err().to_string().contains("unique"), "two providers with one id");
+    }
 
     #[test]
     fn dev_mode_on_the_network_is_refused_unless_allowed() {

@@ -37,17 +37,17 @@ impl Discovery {
     /// The provider's metadata and keys (cached for an hour; `fresh` fetches them again,
     /// e.g. when a token names a key we don't know yet).
     pub async fn metadata(&self, provider: &OidcProvider, fresh: bool) -> anyhow::Result<CoreProviderMetadata> {
-        let mut cache = self.cache.lock().await;
         if !fresh {
-            if let Some((at, meta)) = cache.get(&provider.id) {
+            if let Some((at, meta)) = self.cache.lock().await.get(&provider.id) {
                 if at.elapsed() < KEEP {
                     return Ok(meta.clone());
                 }
             }
         }
+        // Fetched without holding the lock: a slow provider holds up only its own sign-ins.
         let issuer = IssuerUrl::new(provider.issuer.clone())?;
         let meta = CoreProviderMetadata::discover_async(issuer, &self.http).await?;
-        cache.insert(provider.id.clone(), (Instant::now(), meta.clone()));
+        self.cache.lock().await.insert(provider.id.clone(), (Instant::now(), meta.clone()));
         Ok(meta)
     }
 }

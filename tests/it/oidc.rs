@@ -3,7 +3,6 @@
 //! form's username picks the account and flags bad tokens (see server.mjs).
 use crate::helpers::*;
 use hearth::core::config::OidcProvider;
-use hearth::core::db;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -186,7 +185,9 @@ async fn an_address_an_account_holds_is_linked_only_after_signing_in_the_usual_w
         assert!(page.contains("link the provider on your account page"), "the page says what to do");
 
         // Bob, signed in, links it from /me; then the provider signs him in.
-        let back = through_provider(&app, &bob.client, "/auth/oidc/test/start?link=1", "bob@example.com").await;
+        let (_, mine) = json(app.call(&bob.client, "linked_providers", &[]).await).await;
+        let link_start = format!("/auth/oidc/test/start?link={}", mine["link_token"].as_str().unwrap());
+        let back = through_provider(&app, &bob.client, &link_start, "bob@example.com").await;
         assert_eq!(callback(&app, &bob.client, &back).await, "/me");
         let (_, mine) = json(app.call(&bob.client, "linked_providers", &[]).await).await;
         assert_eq!(mine["linked"][0][0], "test", "{mine}");
@@ -197,16 +198,26 @@ async fn an_address_an_account_holds_is_linked_only_after_signing_in_the_usual_w
 
         // The same provider identity cannot be linked to a second account.
         let cy = person(&app, "Cy").await;
-        let back = through_provider(&app, &cy.client, "/auth/oidc/test/start?link=1", "bob@example.com").await;
+        let (_, cys) = json(app.call(&cy.client, "linked_providers", &[]).await).await;
+        let cy_link = format!("/auth/oidc/test/start?link={}", cys["link_token"].as_str().unwrap());
+        let back = through_provider(&app, &cy.client, &cy_link, "bob@example.com").await;
         assert_eq!(callback(&app, &cy.client, &back).await, "/auth/problem?code=linked_elsewhere");
-        // Linking needs a signed-in person.
-        let res = app.get(&app.new_client(), "/auth/oidc/test/start?link=1").await;
+        // Linking needs the signed-in person's own link (another site can't start one).
+        let res = app.get(&app.new_client(), &link_start).await;
         assert_eq!(location(&res), "/auth/problem?code=not_signed_in");
+        let res = app.get(&cy.client, &link_start).await;
+        assert_eq!(location(&res), "/auth/problem?code=expired", "Bob's link is not Cy's");
         // Unlinking leaves the emailed links as a way in.
         let (s, _) = json(app.call(&bob.client, "unlink_provider", &[("provider", "test")]).await).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(counts(&app).await.1, 0);
-        let _ = db::now();
+        let later = app.new_client();
+        app.call(&later, "request_sign_in_link", &[("email", "bob@example.com")]).await;
+        deliver_all(&app.state).await;
+        let link = last_link_to(&app.state, "bob@example.com").await;
+        let res = app.call(&later, "continue_link", &[("token", link.rsplit('/').next().unwrap())]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(whoami(&app, &later).await["display_name"], "Bob");
         app.shutdown().await;
     }
 }

@@ -125,7 +125,8 @@ const provider = new Provider(ISSUER, {
   pkce: { required: () => true }, // S256 is the only method oidc-provider v9 supports
   scopes: ['openid', 'email', 'profile'],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-  conformIdTokenClaims: false, // put email/name into the ID token, not only /me
+  // Default (conform): email and name come from the userinfo endpoint, not the ID token,
+  // as with many providers; the app asks userinfo when the ID token has no address.
   allowOmittingSingleRegisteredRedirectUri: false,
   features: {
     devInteractions: { enabled: false }, // our own pages below (no external fonts)

@@ -53,6 +53,8 @@ pub struct MyProviders {
     /// (id, name, address the provider gave)
     pub linked: Vec<(String, String, String)>,
     pub available: Vec<ProviderButton>,
+    /// The `link` parameter of this session's "Link {provider}" addresses.
+    pub link_token: String,
 }
 
 #[server(prefix = "/api", endpoint = "linked_providers")]
@@ -69,7 +71,8 @@ pub async fn linked_providers() -> Result<MyProviders, AppError> {
         .filter(|p| !linked.iter().any(|(id, _, _)| *id == p.id))
         .map(|p| ProviderButton { id: p.id.clone(), name: p.name.clone() })
         .collect();
-    Ok(MyProviders { linked, available })
+    let link_token = context::cookie(context::SESSION_COOKIE).map(|s| oidc::link_token(&s)).unwrap_or_default();
+    Ok(MyProviders { linked, available, link_token })
 }
 
 /// Unlinks a provider (the account's address still signs in with emailed links).

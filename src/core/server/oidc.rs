@@ -24,8 +24,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 
 /// Ties a flow to the browser that started it (HttpOnly, SameSite=Lax: the provider's
@@ -55,15 +55,31 @@ fn problem(p: Problem) -> Response {
     redirect(&format!("/auth/problem?code={}", p.code()), &[])
 }
 
-fn client(
+fn make_client(
     state: &AppState,
     p: &OidcProvider,
     meta: openidconnect::core::CoreProviderMetadata,
 ) -> anyhow::Result<CoreClientWithRedirect> {
+    use openidconnect::core::CoreClientAuthMethod;
     let secret = p.client_secret().map(ClientSecret::new);
     let redirect = RedirectUrl::new(format!("{}/auth/oidc/{}/callback", state.settings.base_url(), p.id))?;
-    Ok(CoreClient::from_provider_metadata(meta, ClientId::new(p.client_id.clone()), secret).set_redirect_uri(redirect))
+    // HTTP Basic unless the provider takes the secret only in the request body.
+    let methods = meta.token_endpoint_auth_methods_supported().cloned().unwrap_or_default();
+    let body_only = methods.contains(&CoreClientAuthMethod::ClientSecretPost)
+        && !methods.contains(&CoreClientAuthMethod::ClientSecretBasic);
+    let client =
+        CoreClient::from_provider_metadata(meta, ClientId::new(p.client_id.clone()), secret).set_redirect_uri(redirect);
+    Ok(if body_only { client.set_auth_type(openidconnect::AuthType::RequestBody) } else { client })
 }
+
+/// The `link` parameter of a signed-in person's "Link {provider}" address: derived from
+/// their session, so another site cannot start a link in their name.
+pub fn link_token(session: &str) -> String {
+    token_hash(&format!("oidc-link:{session}"))[..32].to_string()
+}
+
+/// Sign-ins a client address may start per hour.
+const STARTS_PER_IP_PER_HOUR: i64 = 120;
 
 type CoreClientWithRedirect = openidconnect::core::CoreClient<
     openidconnect::EndpointSet,
@@ -77,25 +93,36 @@ type CoreClientWithRedirect = openidconnect::core::CoreClient<
 #[derive(serde::Deserialize)]
 pub struct StartQuery {
     next: Option<String>,
-    /// "1": a signed-in person links this provider to their account.
+    /// A signed-in person links this provider to their account (`link_token`).
     link: Option<String>,
 }
 
-/// `GET /auth/oidc/{id}/start?next=…[&link=1]`: off to the provider.
+/// `GET /auth/oidc/{id}/start?next=…[&link=…]`: off to the provider.
 pub async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<StartQuery>,
-    headers: HeaderMap,
+    parts: axum::http::request::Parts,
 ) -> Response {
+    let headers = &parts.headers;
     let Some(p) = provider(&state, &id) else { return (StatusCode::NOT_FOUND, "Not found.").into_response() };
-    let link_user_id = if q.link.as_deref() == Some("1") {
-        match user_from_headers(&state, &headers).await {
-            Ok(Some(u)) => Some(u.id),
-            _ => return problem(Problem::NotSignedIn),
+    let ip = super::context::client_addr_in(&parts, &state.trusted_proxies).map(|a| a.to_string()).unwrap_or_default();
+    let too_many = "Too many sign-ins were started from here; please try again later.";
+    if let Err(e) =
+        super::accounts::limit(&state, &format!("oidc-start:{ip}"), 3600, STARTS_PER_IP_PER_HOUR, too_many).await
+    {
+        return (StatusCode::TOO_MANY_REQUESTS, e.to_string()).into_response();
+    }
+    let link_user_id = match q.link.as_deref() {
+        None => None,
+        Some(token) => {
+            let session = cookie_in(headers, SESSION_COOKIE);
+            match user_from_headers(&state, headers).await {
+                Ok(Some(u)) if session.as_deref().map(link_token).as_deref() == Some(token) => Some(u.id),
+                Ok(Some(_)) => return problem(Problem::Expired),
+                _ => return problem(Problem::NotSignedIn),
+            }
         }
-    } else {
-        None
     };
     let meta = match state.oidc.metadata(p, false).await {
         Ok(m) => m,
@@ -104,7 +131,7 @@ pub async fn start(
             return problem(Problem::Unreachable);
         }
     };
-    let client = match client(&state, p, meta) {
+    let client = match make_client(&state, p, meta) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(provider = %id, error = %e, "OpenID client setup failed");
@@ -180,6 +207,12 @@ pub async fn callback(
         return problem(Problem::Cancelled);
     }
     let Some(code) = q.code else { return problem(Problem::Cancelled) };
+    // A link finishes only for the person still signed in who started it.
+    if let Some(uid) = login.link_user_id {
+        if !matches!(user_from_headers(&state, &headers).await, Ok(Some(u)) if u.id == uid) {
+            return problem(Problem::NotSignedIn);
+        }
+    }
     let identity = match verify(&state, p, code, &login).await {
         Ok(i) => i,
         Err(p) => return p,
@@ -204,7 +237,7 @@ async fn verify(
         tracing::warn!(provider = %p.id, error = %e, "OpenID provider discovery failed");
         problem(Problem::Unreachable)
     })?;
-    let client = client(state, p, meta).map_err(|_| problem(Problem::Unreachable))?;
+    let client = make_client(state, p, meta).map_err(|_| problem(Problem::Unreachable))?;
     let exchange = client.exchange_code(AuthorizationCode::new(code)).map_err(|_| problem(Problem::Unreachable))?;
     let token = exchange
         .set_pkce_verifier(PkceCodeVerifier::new(login.pkce_verifier.clone()))
@@ -219,17 +252,46 @@ async fn verify(
             }
         })?;
     let Some(id_token) = token.id_token() else { return Err(problem(Problem::BadToken)) };
-    let verifier = client.id_token_verifier();
-    let claims = id_token.claims(&verifier, &Nonce::new(login.nonce.clone())).map_err(|e| {
-        tracing::warn!(provider = %p.id, error = %e, "ID token refused");
-        problem(Problem::BadToken)
-    })?;
-    Ok(Identity {
+    let nonce = Nonce::new(login.nonce.clone());
+    let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+        Ok(c) => c.clone(),
+        Err(first) => {
+            // The provider may have rotated its keys: read them again, check once more.
+            let again = match state.oidc.metadata(p, true).await.map(|m| make_client(state, p, m)) {
+                Ok(Ok(fresh)) => {
+                    id_token.claims(&fresh.id_token_verifier(), &nonce).cloned().map_err(|e| e.to_string())
+                }
+                _ => Err(first.to_string()),
+            };
+            again.map_err(|e| {
+                tracing::warn!(provider = %p.id, error = %e, "ID token refused");
+                problem(Problem::BadToken)
+            })?
+        }
+    };
+    let mut who = Identity {
         subject: claims.subject().as_str().to_string(),
         email: claims.email().map(|e| e.as_str().to_lowercase()),
         email_verified: claims.email_verified().unwrap_or(false),
         name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string()),
-    })
+    };
+    // Many providers give the address only at their userinfo endpoint (checked to be about
+    // the same subject).
+    if who.email.is_none() {
+        if let Ok(request) = client.user_info(token.access_token().clone(), Some(claims.subject().clone())) {
+            let info: openidconnect::core::CoreUserInfoClaims =
+                request.request_async(state.oidc.http()).await.map_err(|e| {
+                    tracing::warn!(provider = %p.id, error = %e, "OpenID userinfo failed");
+                    problem(Problem::Unreachable)
+                })?;
+            who.email = info.email().map(|e| e.as_str().to_lowercase());
+            who.email_verified = info.email_verified().unwrap_or(false);
+            if who.name.is_none() {
+                who.name = info.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string());
+            }
+        }
+    }
+    Ok(who)
 }
 
 /// Signs in, links, or asks for a name before creating the account.

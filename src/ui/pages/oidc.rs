@@ -4,7 +4,7 @@
 use crate::core::api::oidc::*;
 use crate::core::domain::links::query_value;
 use crate::core::domain::oidc::Problem;
-use crate::ui::components::form::{action_error, Field, FormError, Submit, TimeZoneField};
+use crate::ui::components::form::{action_error, typed, Field, FormError, Submit, TimeZoneField};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -50,6 +50,13 @@ pub fn ProviderFinishPage() -> impl IntoView {
     let signup = Resource::new(token, oidc_signup);
     let finish = ServerAction::<FinishOidcSignup>::new();
     let error = action_error(finish);
+    // After a failed post without JavaScript, what was typed comes back.
+    let typed_name = typed("display_name");
+    let typed_tz = typed("time_zone").get_untracked();
+    let tz_typed = !typed_tz.is_empty();
+    let tz = if tz_typed { typed_tz } else { "UTC".to_string() };
+    let tz = StoredValue::new(tz);
+    let tz_invalid = error.get_untracked().is_some_and(|e| e.field() == Some("time_zone"));
     view! {
         <Title text="Welcome · Hearth" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
@@ -62,8 +69,11 @@ pub fn ProviderFinishPage() -> impl IntoView {
                             <ActionForm action=finish>
                                 <FormError error />
                                 <input type="hidden" name="token" value=token() />
-                                <Field label="Your name" name="display_name" autocomplete="name" value=Signal::derive(move || s.suggested_name.clone()) hint="Shown to the people in your gatherings." error />
-                                <TimeZoneField value="UTC".to_string() typed=false invalid=false />
+                                <Field label="Your name" name="display_name" autocomplete="name" value=Signal::derive(move || {
+                                    let t = typed_name.get();
+                                    if t.is_empty() { s.suggested_name.clone() } else { t }
+                                }) hint="Shown to the people in your gatherings." error />
+                                <TimeZoneField value=tz.get_value() typed=tz_typed invalid=tz_invalid />
                                 <Submit label="Create my account" busy_label="Creating your account…" />
                             </ActionForm>
                         </section>
@@ -89,6 +99,16 @@ pub fn ProviderProblemPage() -> impl IntoView {
 
 #[component]
 fn ProblemCard(problem: Problem) -> impl IntoView {
+    if problem == Problem::LinkedElsewhere {
+        return view! {
+            <section class="card narrow">
+                <h1>"We couldn't link that account"</h1>
+                <p role="alert">{problem.message()}</p>
+                <p class="actions"><a class="button primary" href="/me">"Back to your account"</a></p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <section class="card narrow">
             <h1>"We couldn't sign you in"</h1>
@@ -100,6 +120,7 @@ fn ProblemCard(problem: Problem) -> impl IntoView {
             <p class="hint">"On the log-in page you can also get a sign-in link by email."</p>
         </section>
     }
+    .into_any()
 }
 
 /// On /me: linked providers (unlink), and the others to link.
@@ -126,7 +147,7 @@ pub fn LinkedProvidersCard() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                         {m.available.into_iter().map(|p| view! {
-                            <p><a class="button" href=format!("/auth/oidc/{}/start?link=1", p.id) rel="external">{format!("Link {}", p.name)}</a></p>
+                            <p><a class="button" href=format!("/auth/oidc/{}/start?link={}", p.id, m.link_token) rel="external">{format!("Link {}", p.name)}</a></p>
                         }).collect_view()}
                         <p class="hint">"Links we email you always work too, whatever you link or unlink."</p>
                     </section>
