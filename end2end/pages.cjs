@@ -78,6 +78,7 @@ async function preparePages(base) {
     { name: "an event (organizer)", path: `/events/${slug}`, who: ann, budget: 150 },
     { name: "an event (invitee)", path: `/events/${slug}`, who: bob, budget: 150 },
     { name: "an event (preview)", path: `/events/${slug}`, who: null, budget: 100 },
+    { name: "a sign-in problem", path: "/auth/problem?code=expired", who: null, budget: 100 },
   ];
   return { pages, id, ann };
 }
