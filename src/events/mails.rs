@@ -7,7 +7,7 @@ use super::store::{self, Event};
 use crate::core::db;
 use crate::core::domain::invitations::newcomer_signup_path;
 use crate::core::domain::outbox::Mail;
-use crate::core::domain::time::{format_in_zone, parse_time_zone};
+use crate::core::domain::time::{format_in_zone, zone_or_utc};
 use crate::core::mail::templates::{compose, MailParts};
 use crate::core::mail::{greeting_name, Attachment, OutgoingEmail};
 use crate::core::registry::{BoxFuture, MailKind};
@@ -265,7 +265,7 @@ fn render<'a>(
             None => None,
         };
         let zone = reader.as_ref().map(|u| u.time_zone.as_str()).unwrap_or(event.time_zone.as_str());
-        let when = format_in_zone(event.schedule.start, parse_time_zone(zone).unwrap_or(chrono_tz::UTC));
+        let when = format_in_zone(event.schedule.start, zone_or_utc(zone));
         let attendees = match msg {
             EventMail::EventRoster { .. } => {
                 store::answers(pool, event.id).await?.into_iter().map(|(_, name, s)| (name, s)).collect()

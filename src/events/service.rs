@@ -11,14 +11,13 @@ use crate::core::crypto;
 use crate::core::db::{self, users::User};
 use crate::core::domain::invitations::{parse_address_list, InviteReport};
 use crate::core::domain::links::LinkPurpose;
-use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone, zone_or_utc};
 use crate::core::error::AppError;
 use crate::core::server::accounts::new_link;
 use crate::core::server::invitations::{invitee, mail_signed_links, spend_mails_to_others, Invitee};
 use crate::core::server::live;
 use crate::core::state::AppState;
 use chrono::{NaiveDateTime, TimeZone};
-use chrono_tz::Tz;
 
 const DAY: i64 = 24 * 3600;
 const EVENTS_PER_DAY: i64 = 20;
@@ -34,10 +33,6 @@ pub struct EventInput {
     pub time_zone: String,
     pub duration_minutes: String,
     pub capacity: String,
-}
-
-fn tz_of(user: &User) -> Tz {
-    parse_time_zone(&user.time_zone).unwrap_or(chrono_tz::UTC)
 }
 
 /// Checks the form: each problem names its field.
@@ -217,7 +212,7 @@ async fn mail_invitations(tx: &mut db::Tx, event: &Event, now: i64) -> Result<us
             Some(u) => {
                 let token = crypto::new_token();
                 if store::mark_mailed(tx, event.id, &inv.email, Some(&crypto::token_hash(&token)), now).await? {
-                    bind_user(tx, event.id, &inv.email, u.id).await?;
+                    store::bind_invite(tx, event.id, &inv.email, u.id).await?;
                     let msg = EventMail::EventInvite { user_id: u.id, event_id: event.id, token };
                     db::outbox::enqueue(&mut **tx, &u.email, &msg, now).await?;
                     n += 1;
@@ -233,16 +228,6 @@ async fn mail_invitations(tx: &mut db::Tx, event: &Event, now: i64) -> Result<us
         }
     }
     Ok(n)
-}
-
-async fn bind_user(tx: &mut db::Tx, event_id: i64, email: &str, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE event_invites SET user_id = $3 WHERE event_id = $1 AND email = $2 AND user_id IS NULL")
-        .bind(event_id)
-        .bind(email)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Organizer only: draft → published, before the start. Mails every invitee once and
@@ -453,7 +438,7 @@ fn media_views(media: &[store::Media]) -> (Option<MediaView>, Option<MediaView>)
 }
 
 fn local_input(schedule: Schedule, zone: &str) -> String {
-    let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
+    let tz = zone_or_utc(zone);
     tz.timestamp_opt(schedule.start, 0).single().map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
 }
 
@@ -483,7 +468,7 @@ pub async fn page(
         (None, Some(uid)) => db::users::by_id(pool, uid).await?.map(|u| u.time_zone).unwrap_or(event.time_zone.clone()),
         (None, None) => event.time_zone.clone(),
     };
-    let when = format_in_zone(event.schedule.start, parse_time_zone(&viewer_zone).unwrap_or(chrono_tz::UTC));
+    let when = format_in_zone(event.schedule.start, zone_or_utc(&viewer_zone));
     let phase = event.schedule.phase(event.state, now);
     if !is_organizer && invitee_id.is_none() {
         return Ok(EventOrPreview::Preview(Box::new(EventPreview {
@@ -568,7 +553,7 @@ pub async fn page(
 pub async fn mine(state: &AppState, user: &User) -> Result<MyEvents, AppError> {
     let pool = &state.db.pool;
     let now = db::now();
-    let tz = tz_of(user);
+    let tz = zone_or_utc(&user.time_zone);
     let mut all: Vec<(Event, bool, Option<Standing>)> =
         store::of_organizer(pool, user.id).await?.into_iter().map(|e| (e, true, None)).collect();
     if user.verified {

@@ -351,6 +351,17 @@ pub async fn mark_mailed(
     Ok(r.rows_affected() == 1)
 }
 
+/// Binds one invitation to the verified account holding its address (if not yet bound).
+pub async fn bind_invite(tx: &mut Tx, event_id: i64, email: &str, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE event_invites SET user_id = $3 WHERE event_id = $1 AND email = $2 AND user_id IS NULL")
+        .bind(event_id)
+        .bind(email)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Binds the invitations of a newly verified address to its account; returns the events.
 pub async fn bind_invites(tx: &mut Tx, email: &str, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
     let ids = sqlx::query_scalar::<_, i64>(
@@ -410,15 +421,6 @@ pub async fn set_standing(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-pub async fn set_capacity(tx: &mut Tx, event_id: i64, capacity: Option<u32>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE events SET capacity = $2 WHERE id = $1")
-        .bind(event_id)
-        .bind(capacity.map(i64::from))
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use super::store::{self, Exchange};
 use super::types::*;
 use crate::core::db::{self, users::User};
 use crate::core::domain::invitations::parse_address_list;
-use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone};
+use crate::core::domain::time::{format_in_zone, local_to_utc, zone_or_utc};
 use crate::core::error::AppError;
 use crate::core::server::invitations::{invitee, mail_signed_links, spend_mails_to_others, Invitee};
 use crate::core::state::AppState;
@@ -63,7 +63,7 @@ async fn mail_invitation(
 }
 
 fn tz_of(user: &User) -> Tz {
-    parse_time_zone(&user.time_zone).unwrap_or(chrono_tz::UTC)
+    zone_or_utc(&user.time_zone)
 }
 
 fn invalid(field: &str, e: impl ToString) -> AppError {

@@ -22,6 +22,12 @@ pub fn parse_time_zone(input: &str) -> Result<Tz, TimeZoneError> {
     })
 }
 
+/// A stored zone name as a zone; UTC for a name this build does not know (stored names
+/// were checked when saved).
+pub fn zone_or_utc(name: &str) -> Tz {
+    parse_time_zone(name).unwrap_or(chrono_tz::UTC)
+}
+
 /// Formats a UTC unix timestamp for a person in `tz`, e.g. "Wed 25 Nov 2026, 18:30 CET".
 pub fn format_in_zone(unix_secs: i64, tz: Tz) -> String {
     match Utc.timestamp_opt(unix_secs, 0).single() {
