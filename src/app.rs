@@ -2,8 +2,9 @@
 use crate::events::pages::{EventPage, EventsPage, NewEventPage};
 use crate::platform;
 use crate::santa::pages::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};
-use crate::ui::components::layout::{AppShell, Section, Sections};
+use crate::ui::components::layout::{AdminSections, AppShell, Section, Sections};
 use crate::ui::pages::*;
+use crate::vouchers::pages::{AdminVouchersPage, CardPaymentPage, RedeemPage, VouchersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -37,15 +38,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 const SECTIONS: &[Section] = &[
     crate::santa::pages::SECTION,
     crate::events::pages::SECTION,
+    crate::vouchers::pages::SECTION,
     Section {
         href: "/lunches", icon: "🥪", label: "Lunches", title: "Lunches", blurb: "Meet new people over lunch."
     },
 ];
 
+/// The gatherings' admin pages, listed on `/admin`.
+const ADMIN_SECTIONS: &[(&str, &str)] = &[("/admin/vouchers", "Vouchers and templates")];
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Sections(SECTIONS));
+    provide_context(AdminSections(ADMIN_SECTIONS));
     view! {
         <Title text="Hearth" />
         <Router>
@@ -69,6 +75,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events") view=EventsPage ssr=SsrMode::Async />
                     <Route path=path!("/events/new") view=NewEventPage ssr=SsrMode::Async />
                     <Route path=path!("/events/:slug") view=EventPage ssr=SsrMode::Async />
+                    <Route path=path!("/vouchers") view=VouchersPage ssr=SsrMode::Async />
+                    <Route path=path!("/vouchers/redeem") view=RedeemPage ssr=SsrMode::Async />
+                    <Route path=path!("/vouchers/:id/pay") view=CardPaymentPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/vouchers") view=AdminVouchersPage ssr=SsrMode::Async />
                     <Route path=path!("/lunches") view=LunchesPage />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
                 </Routes>

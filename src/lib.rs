@@ -11,10 +11,11 @@ pub mod events;
 pub mod platform;
 pub mod santa;
 pub mod ui;
+pub mod vouchers;
 
 /// Every gathering's registration with the core: adding a gathering adds one line here.
 #[cfg(feature = "ssr")]
-pub static GATHERINGS: &[&core::registry::Gathering] = &[&santa::GATHERING, &events::GATHERING];
+pub static GATHERINGS: &[&core::registry::Gathering] = &[&santa::GATHERING, &events::GATHERING, &vouchers::GATHERING];
 
 /// Entry point of the WebAssembly bundle. Pages are rendered on the server only; Leptos's
 /// island script calls this, then hydrates each `#[island]` of the page on its own.

@@ -30,6 +30,15 @@ fn main() -> anyhow::Result<()> {
 #[tokio::main]
 async fn run() -> anyhow::Result<()> {
     let settings = Settings::load()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("admin") {
+        // `hearth admin grant EMAIL`: makes the first admin (README, "Admins").
+        let [_, verb, email] = args.as_slice() else {
+            anyhow::bail!("usage: hearth admin grant EMAIL | hearth admin revoke EMAIL");
+        };
+        println!("{}", hearth::core::server::admin::from_command_line(&settings, verb, email).await?);
+        return Ok(());
+    }
     telemetry::init(&settings);
     let app = Application::build(settings, hearth::GATHERINGS).await?;
     app.run_until_stopped().await

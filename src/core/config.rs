@@ -13,6 +13,55 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub auth: AuthSettings,
     pub media: MediaSettings,
+    pub payments: PaymentSettings,
+}
+
+/// Money: the site's one currency and how cards are paid. With no Stripe secret key the
+/// `manual` provider is used: an admin marks a purchase paid.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaymentSettings {
+    /// ISO 4217 code of every price and credit on this site.
+    pub currency: String,
+    /// Stripe's API (a local fake such as localstripe in tests).
+    pub stripe_api_base: String,
+    /// Secret key (set it through HEARTH_PAYMENTS__STRIPE_SECRET_KEY); empty: no card payments.
+    pub stripe_secret_key: String,
+    /// The webhook endpoint's signing secret (HEARTH_PAYMENTS__STRIPE_WEBHOOK_SECRET).
+    pub stripe_webhook_secret: String,
+    /// The publishable key the card form uses in the browser.
+    pub stripe_publishable_key: String,
+    /// Where the browser loads Stripe.js from.
+    pub stripe_js_url: String,
+    /// How old a signed webhook may be (its timestamp), in seconds.
+    pub webhook_tolerance_secs: i64,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        Self {
+            currency: "EUR".into(),
+            stripe_api_base: "https://api.stripe.com".into(),
+            stripe_secret_key: String::new(),
+            stripe_webhook_secret: String::new(),
+            stripe_publishable_key: String::new(),
+            stripe_js_url: "https://js.stripe.com/v3/".into(),
+            webhook_tolerance_secs: 300,
+        }
+    }
+}
+
+impl PaymentSettings {
+    /// The site currency (checked at start by `validate`; EUR if unknown).
+    pub fn currency(&self) -> crate::core::domain::money::Currency {
+        crate::core::domain::money::Currency::from_code(&self.currency)
+            .unwrap_or(crate::core::domain::money::Currency::Eur)
+    }
+
+    /// Whether cards are paid through Stripe (a secret key is configured).
+    pub fn stripe_enabled(&self) -> bool {
+        !self.stripe_secret_key.trim().is_empty()
+    }
 }
 
 /// Where uploaded photos and videos are kept.
@@ -254,6 +303,7 @@ impl Settings {
             );
         }
         self.check_oidc()?;
+        self.check_payments()?;
         if self.server.dev_mode && !listens_on_loopback(&self.server.addr) {
             if !self.server.allow_dev_mode_on_network {
                 anyhow::bail!(
@@ -264,6 +314,32 @@ impl Settings {
                 );
             }
             tracing::warn!(addr = %self.server.addr, "dev mode is on while listening on the network (allow_dev_mode_on_network)");
+        }
+        Ok(())
+    }
+
+    /// A known currency; Stripe configured whole (a webhook secret with the key, an http(s) base).
+    fn check_payments(&self) -> anyhow::Result<()> {
+        let p = &self.payments;
+        if crate::core::domain::money::Currency::from_code(&p.currency).is_none() {
+            anyhow::bail!(
+                "payments.currency \"{}\" is not one this site can use (EUR, USD, GBP, CHF, SEK, NOK, DKK, PLN, CAD, AUD, JPY)",
+                p.currency
+            );
+        }
+        if p.stripe_enabled() {
+            if p.stripe_webhook_secret.trim().is_empty() {
+                anyhow::bail!(
+                    "payments.stripe_secret_key is set but payments.stripe_webhook_secret is not: purchases complete only \
+                     on Stripe's signed webhook (set HEARTH_PAYMENTS__STRIPE_WEBHOOK_SECRET)"
+                );
+            }
+            if !(p.stripe_api_base.starts_with("https://") || p.stripe_api_base.starts_with("http://")) {
+                anyhow::bail!("payments.stripe_api_base must be an http(s) URL");
+            }
+            if p.webhook_tolerance_secs < 1 {
+                anyhow::bail!("payments.webhook_tolerance_secs must be at least 1");
+            }
         }
         Ok(())
     }

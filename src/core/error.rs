@@ -13,6 +13,9 @@ pub enum AppError {
     Unauthorized,
     #[error("You can't do that.")]
     Forbidden,
+    /// The account was banned by an admin: it cannot invite, create codes or buy.
+    #[error("An admin has suspended your account: you can't invite people, create codes or buy.")]
+    Suspended,
     #[error("We couldn't find that.")]
     NotFound,
     #[error("{0}")]
@@ -35,7 +38,7 @@ impl AppError {
         match self {
             Self::Invalid { .. } => 422,
             Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::Suspended => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,

@@ -13,4 +13,5 @@ mod http;
 mod oidc;
 mod santa;
 mod smtp;
+mod vouchers;
 mod worker;

@@ -3,7 +3,9 @@
 //! Functions take an executor or a transaction; the caller owns the transaction.
 //! SQL is portable (`$1` placeholders, unix-second BIGINT times); the few statements that
 //! differ per backend branch on [`Backend`] here or in the module that needs them.
+pub mod audit;
 pub mod jobs;
+pub mod ledger;
 pub mod links;
 pub mod oidc;
 pub mod outbox;

@@ -129,6 +129,52 @@ pub async fn release<'e>(ex: impl Executor<'e, Database = Any>, worker: &str) ->
     .rows_affected())
 }
 
+/// A dead-lettered message, for the admin page.
+#[derive(Clone, Debug)]
+pub struct DeadMail {
+    pub id: i64,
+    pub recipient: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub dead_at: i64,
+}
+
+/// Dead-lettered messages, newest first.
+pub async fn dead_letters<'e>(ex: impl Executor<'e, Database = Any>, limit: i64) -> Result<Vec<DeadMail>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, recipient, payload, attempts, last_error, dead_at FROM outbox WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, recipient, payload, attempts, last_error, dead_at)| DeadMail {
+            id,
+            recipient,
+            kind: crate::core::domain::outbox::kind_of(&payload).unwrap_or_default().to_string(),
+            attempts,
+            last_error: last_error.unwrap_or_default(),
+            dead_at,
+        })
+        .collect())
+}
+
+/// Puts a dead-lettered message back in the queue, due now with fresh attempts; true when
+/// it was dead (a second press does nothing).
+pub async fn retry_dead<'e>(ex: impl Executor<'e, Database = Any>, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE outbox SET dead_at = NULL, attempts = 0, due_at = $2, locked_by = NULL, locked_until = NULL
+         WHERE id = $1 AND dead_at IS NOT NULL AND sent_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Messages not yet sent nor dead (for /metrics).
 pub async fn depth<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL")

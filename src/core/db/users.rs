@@ -12,12 +12,29 @@ pub struct User {
     pub time_zone: String,
     pub role: Role,
     pub verified: bool,
+    /// Banned by an admin (signs in, but cannot invite, create codes or buy).
+    pub banned: bool,
 }
 
-type Row = (i64, String, String, String, String, Option<i64>);
-const COLUMNS: &str = "id, email, display_name, time_zone, role, email_verified_at";
+impl User {
+    /// Refuses what a banned member may not do.
+    pub fn not_banned(&self) -> Result<(), crate::core::error::AppError> {
+        if self.banned {
+            Err(crate::core::error::AppError::Suspended)
+        } else {
+            Ok(())
+        }
+    }
 
-fn from_row((id, email, display_name, time_zone, role, verified_at): Row) -> User {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin && !self.banned && self.verified
+    }
+}
+
+type Row = (i64, String, String, String, String, Option<i64>, Option<i64>);
+const COLUMNS: &str = "id, email, display_name, time_zone, role, email_verified_at, banned_at";
+
+fn from_row((id, email, display_name, time_zone, role, verified_at, banned_at): Row) -> User {
     User {
         id,
         email,
@@ -25,6 +42,7 @@ fn from_row((id, email, display_name, time_zone, role, verified_at): Row) -> Use
         time_zone,
         role: Role::parse(&role).unwrap_or(Role::Member),
         verified: verified_at.is_some(),
+        banned: banned_at.is_some(),
     }
 }
 
@@ -67,11 +85,11 @@ pub async fn credentials<'e>(
     email: &str,
 ) -> Result<Option<(User, String)>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1");
-    let row = sqlx::query_as::<_, (i64, String, String, String, String, Option<i64>, String)>(&sql)
+    let row = sqlx::query_as::<_, (i64, String, String, String, String, Option<i64>, Option<i64>, String)>(&sql)
         .bind(email)
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(|(a, b, c, d, e, f, hash)| (from_row((a, b, c, d, e, f)), hash)))
+    Ok(row.map(|(a, b, c, d, e, f, g, hash)| (from_row((a, b, c, d, e, f, g)), hash)))
 }
 
 /// Marks the address verified; true only for the call that verified it (the moment this
@@ -146,4 +164,39 @@ pub async fn set_display_name<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1").bind(id).bind(name).execute(ex).await?;
     Ok(())
+}
+
+/// Makes an account an admin (or a member again).
+pub async fn set_role<'e>(ex: impl Executor<'e, Database = Any>, id: i64, role: Role) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(id).bind(role.as_str()).execute(ex).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Bans (`Some(now)`) or unbans (`None`) an account; true when it changed.
+pub async fn set_banned<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: i64,
+    banned_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let sql = if banned_at.is_some() {
+        "UPDATE users SET banned_at = $2 WHERE id = $1 AND banned_at IS NULL"
+    } else {
+        "UPDATE users SET banned_at = $2 WHERE id = $1 AND banned_at IS NOT NULL"
+    };
+    let done = sqlx::query(sql).bind(id).bind(banned_at).execute(ex).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Accounts for the admin page, newest first; `search` filters by address or name.
+pub async fn list<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    search: &str,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE ($1 = '' OR email LIKE $2 OR display_name LIKE $2) ORDER BY id DESC LIMIT $3"
+    );
+    let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+    let rows = sqlx::query_as::<_, Row>(&sql).bind(search).bind(pattern).bind(limit).fetch_all(ex).await?;
+    Ok(rows.into_iter().map(from_row).collect())
 }

@@ -113,6 +113,15 @@ pub async fn current_user(state: &AppState) -> Result<User, AppError> {
     maybe_user(state).await?.ok_or(AppError::Unauthorized)
 }
 
+/// The signed-in admin; anyone else (signed out, a member, a banned admin) is told the
+/// page does not exist (404), so admin pages and functions are not even confirmed.
+pub async fn current_admin(state: &AppState) -> Result<User, AppError> {
+    match maybe_user(state).await? {
+        Some(u) if u.is_admin() => Ok(u),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 fn append_cookie(value: String) {
     if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
         res.append_header(SET_COOKIE, v);
@@ -162,6 +171,13 @@ pub fn take_flash(state: &AppState) -> Option<String> {
     set_cookie(state, FLASH_COOKIE, "", 0);
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).ok()?;
     String::from_utf8(bytes).ok()
+}
+
+/// How the reader writes numbers and money (from the browser's `Accept-Language`).
+pub fn locale() -> crate::core::domain::money::Locale {
+    let header = parts()
+        .and_then(|p| p.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string));
+    crate::core::domain::money::Locale::from_accept_language(header.as_deref().unwrap_or(""))
 }
 
 #[cfg(test)]

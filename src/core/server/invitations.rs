@@ -18,6 +18,7 @@ const TOO_MANY_MAILS: &str = "You are sending too many invitations; try again to
 
 /// Spends `n` of the member's daily mails to others, all or nothing.
 pub async fn spend_mails_to_others(state: &AppState, user: &User, n: usize) -> Result<(), AppError> {
+    user.not_banned()?;
     let bucket = format!("mail-others:{}", user.id);
     super::accounts::spend_n(state, &bucket, DAY, n as i64, MAILS_TO_OTHERS_PER_DAY, TOO_MANY_MAILS).await
 }

@@ -113,6 +113,13 @@ const KEPT_FIELDS: &[&str] = &[
     "duration_minutes",
     "capacity",
     "addresses",
+    "gift_email",
+    "code",
+    "price",
+    "value",
+    "validity_days",
+    "ticket_price",
+    "search",
 ];
 /// At most this much typed text (percent-encoded) rides back in an address.
 const KEPT_MAX_BYTES: usize = 1024;

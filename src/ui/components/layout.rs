@@ -20,6 +20,14 @@ pub struct Section {
 #[derive(Clone, Copy, Debug)]
 pub struct Sections(pub &'static [Section]);
 
+/// The gatherings' admin pages (href, label), listed on `/admin`.
+#[derive(Clone, Copy)]
+pub struct AdminSections(pub &'static [(&'static str, &'static str)]);
+
+pub fn admin_sections() -> &'static [(&'static str, &'static str)] {
+    use_context::<AdminSections>().map(|s| s.0).unwrap_or(&[])
+}
+
 pub fn sections() -> &'static [Section] {
     use_context::<Sections>().map(|s| s.0).unwrap_or(&[])
 }

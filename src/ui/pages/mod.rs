@@ -1,5 +1,6 @@
 //! One file per route, one `XxxPage` component each.
 mod account;
+mod admin;
 mod auth;
 mod dev_mailbox;
 mod gatherings;
@@ -9,6 +10,7 @@ mod not_found;
 mod oidc;
 
 pub use account::MePage;
+pub use admin::AdminPage;
 pub use auth::{CheckInboxPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignUpPage};
 pub use dev_mailbox::DevMailboxPage;
 pub use gatherings::LunchesPage;

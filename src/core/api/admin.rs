@@ -1,0 +1,87 @@
+//! The core's admin server functions: accounts, dead mail, a member's ledger, the audit
+//! log. Admins only: anyone else gets "not found" (the page and its functions are not
+//! confirmed to exist).
+use crate::core::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub admin: bool,
+    pub verified: bool,
+    pub banned: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadMailRow {
+    pub id: i64,
+    pub recipient: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub dead: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub who: String,
+    pub what: String,
+    pub subject: String,
+    pub detail: String,
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    pub what: String,
+    pub memo: String,
+    pub amount: String,
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLedger {
+    pub email: String,
+    pub credit: String,
+    pub earnings: String,
+    pub credit_lines: Vec<LedgerRow>,
+    pub earnings_lines: Vec<LedgerRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminHome {
+    pub users: Vec<UserRow>,
+    pub dead_mail: Vec<DeadMailRow>,
+    pub audit_log: Vec<AuditRow>,
+    pub member_ledger: Option<MemberLedger>,
+}
+
+#[server(prefix = "/api", endpoint = "get_admin_home")]
+pub async fn get_admin_home(search: Option<String>, ledger_of: Option<String>) -> Result<AdminHome, AppError> {
+    use crate::core::server::{admin, context};
+    let state = context::app_state()?;
+    let me = context::current_admin(&state).await?;
+    admin::overview(&state, &me, search.as_deref().unwrap_or(""), ledger_of.as_deref().unwrap_or(""), context::locale())
+        .await
+}
+
+/// Bans (`banned` "yes") or unbans an account.
+#[server(prefix = "/api", endpoint = "admin_set_banned")]
+pub async fn admin_set_banned(user: i64, banned: String) -> Result<(), AppError> {
+    use crate::core::server::{admin, context};
+    let state = context::app_state()?;
+    let me = context::current_admin(&state).await?;
+    admin::set_banned(&state, &me, user, banned == "yes").await
+}
+
+/// Puts a dead-lettered mail back in the queue.
+#[server(prefix = "/api", endpoint = "admin_retry_mail")]
+pub async fn admin_retry_mail(mail: i64) -> Result<(), AppError> {
+    use crate::core::server::{admin, context};
+    let state = context::app_state()?;
+    let me = context::current_admin(&state).await?;
+    admin::retry_mail(&state, &me, mail).await
+}
