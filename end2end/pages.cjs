@@ -79,6 +79,8 @@ async function preparePages(base) {
     { name: "an event (invitee)", path: `/events/${slug}`, who: bob, budget: 150 },
     { name: "an event (preview)", path: `/events/${slug}`, who: null, budget: 100 },
     { name: "a sign-in problem", path: "/auth/problem?code=expired", who: null, budget: 100 },
+    { name: "/vouchers", path: "/vouchers", who: bob, budget: 150 },
+    { name: "redeem (from a mail)", path: "/vouchers/redeem?code=ABCD-EFGH-JKMN-PQRS", who: bob, budget: 150 },
   ];
   return { pages, id, ann };
 }

@@ -16,6 +16,7 @@ log() { printf '\033[1;33m==> %s\033[0m\n' "$*" >&2; }
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
 AIOSMTPD_VERSION=1.4.6
+LOCALSTRIPE_VERSION=1.15.10
 
 apt_ensure() {
   # apt_ensure COMMAND-OR-PATH PACKAGE...
@@ -53,10 +54,10 @@ ensure_test_tools() {
   cargo nextest --version >/dev/null 2>&1 || { log "installing cargo-nextest"; cargo install cargo-nextest --locked; }
   apt_ensure /usr/bin/chromium chromium chromium-driver
   apt_ensure /usr/lib/postgresql/15/bin/initdb postgresql
-  if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-    log "installing aiosmtpd $AIOSMTPD_VERSION (PyPI, in a venv)"
+  if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c "import aiosmtpd, localstripe" 2>/dev/null; then
+    log "installing aiosmtpd $AIOSMTPD_VERSION and localstripe $LOCALSTRIPE_VERSION (PyPI, in a venv)"
     python3 -m venv "$TOOLS/venv"
-    "$TOOLS/venv/bin/pip" install --quiet "aiosmtpd==$AIOSMTPD_VERSION"
+    "$TOOLS/venv/bin/pip" install --quiet "aiosmtpd==$AIOSMTPD_VERSION" "localstripe==$LOCALSTRIPE_VERSION"
   fi
   if [ ! -d "$ROOT/tests/oidc-provider/node_modules/oidc-provider" ] || [ "$ROOT/tests/oidc-provider/package-lock.json" -nt "$ROOT/tests/oidc-provider/node_modules/.package-lock.json" ]; then
     log "installing the test OpenID provider (npm ci: oidc-provider)"
@@ -88,6 +89,20 @@ start_test_provider() {
     sleep 0.1
   done
   head -1 "$out.issuer"
+}
+
+# Starts localstripe (a fake, stateful Stripe API) on loopback port $2, its log in $1.log;
+# its process id is left in STRIPE_PID.
+start_localstripe() {
+  local out="$1" port="$2"
+  (cd "$(dirname "$out")" && exec "$TOOLS/venv/bin/localstripe" --port "$port" --from-scratch) > "$out.log" 2>&1 &
+  STRIPE_PID=$!
+  local deadline=$((SECONDS + 30))
+  # Any answer (401 without a key) means it listens.
+  until curl -s -o /dev/null "http://127.0.0.1:$port/v1/balance"; do
+    if [ $SECONDS -ge $deadline ] || ! kill -0 "$STRIPE_PID" 2>/dev/null; then cat "$out.log" >&2; return 1; fi
+    sleep 0.2
+  done
 }
 
 wait_for_http() {

@@ -1,6 +1,5 @@
 //! Vouchers server functions (thin: who is asking, then the service). Forms post here with
 //! or without JavaScript.
-use super::domain::{Transition, VoucherStatus};
 use super::types::*;
 use crate::core::error::AppError;
 use leptos::prelude::*;
@@ -77,7 +76,7 @@ pub async fn get_admin_vouchers(status: Option<String>) -> Result<AdminVouchersV
     use crate::core::server::context;
     let state = context::app_state()?;
     let admin = context::current_admin(&state).await?;
-    let status = status.as_deref().and_then(VoucherStatus::parse);
+    let status = status.as_deref().and_then(super::domain::VoucherStatus::parse);
     super::service::admin_page(&state, &admin, context::locale(), status).await
 }
 
@@ -121,7 +120,7 @@ pub async fn voucher_transition(voucher: i64, transition: String) -> Result<(), 
     use crate::core::server::context;
     let state = context::app_state()?;
     let admin = context::current_admin(&state).await?;
-    let t = Transition::parse(&transition).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
+    let t = super::domain::Transition::parse(&transition).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
     super::service::transition(&state, &admin, voucher, t).await?;
     Ok(())
 }

@@ -90,7 +90,8 @@ async fn credit_is_never_spent_twice_when_tickets_are_paid_at_the_same_moment() 
         assert_eq!(ledger::balance(&app.state.db.pool, Account::Earnings(999), Currency::Eur).await.unwrap(), 2_400);
         // The same entry again moves nothing.
         let mut tx = app.state.db.begin_write().await.unwrap();
-        let again = ledger::record(&mut tx, &Entry::ticket(paid[0], member.id, 999, eur(800)), "ticket", 3).await.unwrap();
+        let again =
+            ledger::record(&mut tx, &Entry::ticket(paid[0], member.id, 999, eur(800)), "ticket", 3).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(again, Recorded::AlreadyRecorded);
         assert_books_balance(&app).await;

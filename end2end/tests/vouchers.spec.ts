@@ -1,0 +1,98 @@
+import { test, expect } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { freshEmail, followMailLink, followMailLinkMatching, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
+
+/** `hearth admin grant EMAIL`, the documented way to make the first admin (scripts/test
+ * exports the server binary and its configuration). */
+function grantAdmin(email: string) {
+  const bin = process.env.HEARTH_BIN;
+  if (!bin) throw new Error("HEARTH_BIN is not set (scripts/test sets it)");
+  execFileSync(bin, ["admin", "grant", email], { env: process.env, stdio: "pipe" });
+}
+
+test("an admin creates a template, a member gives a voucher, the newcomer signs up from the mail and redeems it", async ({ browser, baseURL }) => {
+  test.setTimeout(240_000);
+  const [ada, bob, cy] = [await newPerson(browser, baseURL), await newPerson(browser, baseURL), await newPerson(browser, baseURL)];
+  const adaEmail = freshEmail("ada");
+  const bobEmail = freshEmail("bob");
+  const cyEmail = freshEmail("cy");
+  await signUpAndVerify(ada, "Ada", adaEmail);
+  await signUpAndVerify(bob, "Bob", bobEmail);
+
+  // Before the grant the admin pages do not exist for Ada.
+  expect((await ada.goto("/admin"))?.status()).toBe(404);
+  grantAdmin(adaEmail);
+  await ada.goto("/admin");
+  await expect(ada.getByRole("heading", { name: "Admin" })).toBeVisible();
+  await expect(ada.getByText("admin.grant")).toBeVisible();
+  await ada.getByRole("link", { name: "Vouchers and templates" }).click();
+  await expect(ada.getByRole("heading", { name: "Vouchers", exact: true })).toBeVisible();
+  await waitForHydration(ada);
+
+  // A bad price is refused and what was typed stays.
+  const title = `Gift card ${Date.now()}`;
+  const form = ada.locator("section", { has: ada.getByRole("heading", { name: "New voucher template" }) });
+  await form.getByLabel("Title").fill(title);
+  await form.getByLabel("Price").fill("-5");
+  await form.getByLabel("Valid for (days)").fill("365");
+  await form.getByRole("button", { name: "Save template" }).click();
+  await expect(form.getByRole("alert")).toContainText("more than zero");
+  await expect(form.getByLabel("Title")).toHaveValue(title);
+  await form.getByLabel("Price").fill("20");
+  await form.getByRole("button", { name: "Save template" }).click();
+  await expect(ada.getByText("Template saved.")).toBeVisible();
+  await expect(ada.getByText(title).first()).toBeVisible();
+  await shot(ada, "admin-vouchers");
+
+  // Bob gives one to Cy, who has no account yet.
+  await bob.goto("/vouchers");
+  await waitForHydration(bob);
+  await expect(bob.getByTestId("credit")).toHaveText("€0.00");
+  const offer = bob.locator("li.voucher-offer", { hasText: title });
+  await offer.getByLabel("Gift to (optional)").fill(cyEmail);
+  await offer.getByLabel("Gift message (optional)").fill("Happy birthday!");
+  await offer.getByRole("button", { name: "Buy" }).click();
+  await expect(bob.getByText("waits for an admin to confirm the payment")).toBeVisible();
+  await expect(bob.locator("li.voucher", { hasText: `Gift to ${cyEmail}` })).toContainText("waiting for payment");
+  await shot(bob, "vouchers");
+
+  // The manual provider: Ada marks the purchase paid.
+  await ada.goto("/admin/vouchers");
+  await waitForHydration(ada);
+  const row = ada.locator("li.voucher", { hasText: cyEmail });
+  await row.getByRole("button", { name: "Mark paid" }).click();
+  await expect(ada.locator("li.voucher", { hasText: cyEmail })).toContainText("ready to redeem");
+
+  // Cy follows the gift mail: sign up with the address, verify, land on the redeem page.
+  await followMailLinkMatching(cy, cyEmail, "Bob sent you a gift", /signup/);
+  await waitForHydration(cy);
+  await expect(cy.getByLabel("Email")).toHaveValue(cyEmail);
+  await cy.getByLabel("Your name").fill("Cy");
+  await cy.getByLabel("Password").fill("correct horse battery");
+  await cy.getByRole("button", { name: "Create my account" }).click();
+  await expect(cy.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await followMailLink(cy, cyEmail, "Confirm your email for Hearth");
+  await cy.getByRole("button", { name: "Continue as Cy" }).click();
+  await expect(cy.getByRole("heading", { name: "Redeem a voucher" })).toBeVisible();
+  await waitForHydration(cy);
+  await expect(cy.getByLabel("Voucher code")).toHaveValue(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await shot(cy, "redeem");
+  await cy.getByRole("button", { name: "Redeem" }).click();
+  await expect(cy.getByText("Added to your credit.")).toBeVisible();
+  await expect(cy.getByTestId("credit")).toHaveText("€20.00");
+  await expect(cy.getByText("Voucher redeemed")).toBeVisible();
+
+  // The same code again: already redeemed.
+  const code = await (async () => {
+    await cy.goto("/dev/mailbox");
+    const text = await cy.locator("li.mail", { hasText: cyEmail }).filter({ hasText: "Bob sent you a gift" }).first().innerText();
+    return /code is ([0-9A-Z-]{19})/.exec(text)?.[1] ?? "";
+  })();
+  expect(code).toHaveLength(19);
+  await bob.goto("/vouchers");
+  await waitForHydration(bob);
+  await bob.getByLabel("Voucher code").fill(code);
+  await bob.getByRole("button", { name: "Redeem" }).click();
+  await expect(bob.getByRole("alert").filter({ hasText: "already been redeemed" })).toBeVisible();
+  await expect(bob.getByTestId("credit")).toHaveText("€0.00");
+});
