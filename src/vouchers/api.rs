@@ -120,7 +120,8 @@ pub async fn voucher_transition(voucher: i64, transition: String) -> Result<(), 
     use crate::core::server::context;
     let state = context::app_state()?;
     let admin = context::current_admin(&state).await?;
-    let t = super::domain::Transition::parse(&transition).ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
+    let t = super::domain::Transition::parse(&transition)
+        .ok_or_else(|| AppError::invalid("transition", "Unknown change."))?;
     super::service::transition(&state, &admin, voucher, t).await?;
     Ok(())
 }
