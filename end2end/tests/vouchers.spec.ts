@@ -10,7 +10,14 @@ function grantAdmin(email: string) {
   execFileSync(bin, ["admin", "grant", email], { env: process.env, stdio: "pipe" });
 }
 
-test("an admin creates a template, a member gives a voucher, the newcomer signs up from the mail and redeems it", async ({ browser, baseURL }) => {
+/** `minutes` from now, as a datetime-local value in UTC (the browser's zone here). */
+function localIn(minutes: number): string {
+  const t = new Date(Date.now() + minutes * 60_000);
+  t.setUTCSeconds(0, 0);
+  return t.toISOString().slice(0, 16);
+}
+
+test("an admin creates a template, a member gives a voucher, the newcomer redeems it from the mail and pays a ticket with it", async ({ browser, baseURL }) => {
   test.setTimeout(240_000);
   const [ada, bob, cy] = [await newPerson(browser, baseURL), await newPerson(browser, baseURL), await newPerson(browser, baseURL)];
   const adaEmail = freshEmail("ada");
@@ -95,4 +102,36 @@ test("an admin creates a template, a member gives a voucher, the newcomer signs 
   await bob.getByRole("button", { name: "Redeem" }).click();
   await expect(bob.getByRole("alert").filter({ hasText: "already been redeemed" })).toBeVisible();
   await expect(bob.getByTestId("credit")).toHaveText("€0.00");
+
+  // Bob organizes a paid event and invites Cy, who pays the ticket from her credit.
+  const eventTitle = `Paid workshop ${Date.now()}`;
+  await bob.goto("/events/new");
+  await waitForHydration(bob);
+  await bob.getByLabel("Title").fill(eventTitle);
+  await bob.getByLabel("Online link").fill("https://meet.example/workshop");
+  await bob.getByLabel("Starts").fill(localIn(24 * 60));
+  await bob.getByLabel("Duration (minutes)").fill("60");
+  await bob.getByLabel("Ticket price (optional)").fill("8");
+  await bob.getByRole("button", { name: "Save the draft" }).click();
+  await expect(bob.getByRole("heading", { name: eventTitle })).toBeVisible();
+  await bob.getByLabel("Invite by email").fill(cyEmail);
+  await bob.getByRole("button", { name: "Invite", exact: true }).click();
+  await bob.getByRole("button", { name: "Publish and email invitees" }).click();
+  await expect(bob.getByText("Upcoming", { exact: true })).toBeVisible();
+  const eventPath = new URL(bob.url()).pathname;
+
+  await cy.goto(eventPath);
+  await waitForHydration(cy);
+  await expect(cy.getByTestId("ticket-price")).toHaveText("This costs €8.00; you have €20.00. Tickets are not refunded.");
+  await shot(cy, "paid-event");
+  await cy.getByRole("button", { name: "Going", exact: true }).click();
+  await expect(cy.getByText("Your answer: Going")).toBeVisible();
+  await expect(cy.getByTestId("ticket-price")).toContainText("Ticket €8.00: paid.");
+  await cy.goto("/vouchers");
+  await expect(cy.getByTestId("credit")).toHaveText("€12.00");
+  await expect(cy.getByText("Event ticket")).toBeVisible();
+
+  await bob.goto(eventPath);
+  await expect(bob.getByTestId("earnings")).toHaveText("Your earnings: 1 ticket paid: €8.00");
+  await shot(bob, "paid-event-organizer");
 });

@@ -3,11 +3,12 @@
 -- Amounts are integers in minor units (cents) of an ISO 4217 currency.
 
 ALTER TABLE users ADD COLUMN banned_at BIGINT;
--- NULL: a free event. Set before publishing only.
+-- NULL: a free event. Set before publishing only; paid from the attendee's credit.
 ALTER TABLE events ADD COLUMN ticket_price BIGINT CHECK (ticket_price IS NULL OR ticket_price > 0);
+ALTER TABLE events ADD COLUMN ticket_currency TEXT;
 
 -- One row per movement of money; its postings sum to zero. The key makes a retried
--- request a no-op (it names the cause: "redeem:voucher:12", "ticket:event:3:user:9").
+-- request a no-op (it names the cause: "voucher:12:redeemed", "ticket:event:3:member:9").
 CREATE TABLE ledger_transactions (
     id INTEGER PRIMARY KEY,
     idempotency_key TEXT NOT NULL,

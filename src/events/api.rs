@@ -16,6 +16,7 @@ fn input(
     time_zone: String,
     duration_minutes: String,
     capacity: Option<String>,
+    ticket_price: Option<String>,
 ) -> super::service::EventInput {
     super::service::EventInput {
         title,
@@ -25,6 +26,7 @@ fn input(
         time_zone,
         duration_minutes,
         capacity: capacity.unwrap_or_default(),
+        ticket_price: ticket_price.unwrap_or_default(),
     }
 }
 
@@ -65,11 +67,12 @@ pub async fn create_event(
     time_zone: String,
     duration_minutes: String,
     capacity: Option<String>,
+    ticket_price: Option<String>,
 ) -> Result<(), AppError> {
     use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
-    let form = input(title, description, online_link, start_local, time_zone, duration_minutes, capacity);
+    let form = input(title, description, online_link, start_local, time_zone, duration_minutes, capacity, ticket_price);
     let slug = super::service::create(&state, &user, &form).await?;
     leptos_axum::redirect(&format!("/events/{slug}"));
     Ok(())
@@ -86,11 +89,12 @@ pub async fn update_event(
     time_zone: String,
     duration_minutes: String,
     capacity: Option<String>,
+    ticket_price: Option<String>,
 ) -> Result<(), AppError> {
     use crate::core::server::context;
     let state = context::app_state()?;
     let user = context::current_user(&state).await?;
-    let form = input(title, description, online_link, start_local, time_zone, duration_minutes, capacity);
+    let form = input(title, description, online_link, start_local, time_zone, duration_minutes, capacity, ticket_price);
     super::service::update(&state, &user, &slug, &form).await?;
     leptos_axum::redirect(&format!("/events/{slug}"));
     Ok(())

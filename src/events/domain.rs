@@ -312,29 +312,56 @@ impl Roster {
         self.capacity.is_none_or(|c| self.going.len() < c as usize)
     }
 
-    /// Fills free places from the front of the waitlist; returns who was promoted, in order.
-    fn promote(&mut self) -> Vec<i64> {
+    /// Fills free places from the waitlist, in order, with those who `can_hold` a place (a
+    /// paid event: their credit covers the ticket). The others keep their turn on the
+    /// waitlist and are returned second: passed over this time.
+    fn promote_where(&mut self, can_hold: &dyn Fn(i64) -> bool) -> (Vec<i64>, Vec<i64>) {
         let mut promoted = Vec::new();
+        let mut passed_over = Vec::new();
+        let mut kept = VecDeque::new();
         while self.has_room() {
             let Some(next) = self.waitlist.pop_front() else { break };
-            self.going.push(next);
-            promoted.push(next);
+            if can_hold(next) {
+                self.going.push(next);
+                promoted.push(next);
+            } else {
+                passed_over.push(next);
+                kept.push_back(next);
+            }
         }
-        promoted
+        // Those passed over keep their place in the line, ahead of everyone behind them.
+        while let Some(p) = kept.pop_back() {
+            self.waitlist.push_front(p);
+        }
+        (promoted, passed_over)
     }
 
     /// Records `person`'s answer (a change replaces the earlier one); returns their
     /// standing and who was promoted from the waitlist because a place freed.
     pub fn answer(&mut self, person: i64, answer: Rsvp) -> (Standing, Vec<i64>) {
+        let (standing, promoted, _) = self.answer_where(person, answer, &|_| true);
+        (standing, promoted)
+    }
+
+    /// `answer` for a paid event: a freed place goes to the first on the waitlist who
+    /// `can_hold` it; returns also who was passed over (still waiting). The answering person
+    /// is placed as for a free event: the caller refuses "going" from one who can't pay.
+    pub fn answer_where(
+        &mut self,
+        person: i64,
+        answer: Rsvp,
+        can_hold: &dyn Fn(i64) -> bool,
+    ) -> (Standing, Vec<i64>, Vec<i64>) {
         // Saying "going" again keeps one's place, held or waited for.
         if answer == Rsvp::Going && self.going.contains(&person) {
-            return (Standing::Going, Vec::new());
+            return (Standing::Going, Vec::new(), Vec::new());
         }
         if answer == Rsvp::Going && self.waitlist.contains(&person) {
-            return (Standing::Waitlisted, Vec::new());
+            return (Standing::Waitlisted, Vec::new(), Vec::new());
         }
-        // Someone giving up a place hands it to the first in line.
-        let promoted = if self.forget(person) { self.promote() } else { Vec::new() };
+        // Someone giving up a place hands it to the first in line who can hold it.
+        let (promoted, passed_over) =
+            if self.forget(person) { self.promote_where(can_hold) } else { (Vec::new(), Vec::new()) };
         let standing = standing_for(answer, self.going.len(), self.capacity);
         match standing {
             Standing::Going => self.going.push(person),
@@ -342,19 +369,28 @@ impl Roster {
             Standing::Maybe => self.maybe.push(person),
             Standing::NotGoing => self.not_going.push(person),
         }
-        (standing, promoted)
+        (standing, promoted, passed_over)
     }
 
     /// The organizer changes the capacity: never below those already going; a larger one
     /// promotes from the waitlist, in order.
     pub fn set_capacity(&mut self, capacity: Option<u32>) -> Result<Vec<i64>, CapacityError> {
+        self.set_capacity_where(capacity, &|_| true).map(|(promoted, _)| promoted)
+    }
+
+    /// `set_capacity` for a paid event: (promoted, passed over), as in `answer_where`.
+    pub fn set_capacity_where(
+        &mut self,
+        capacity: Option<u32>,
+        can_hold: &dyn Fn(i64) -> bool,
+    ) -> Result<(Vec<i64>, Vec<i64>), CapacityError> {
         match capacity {
             Some(0) => return Err(CapacityError::Zero),
             Some(c) if (c as usize) < self.going.len() => return Err(CapacityError::BelowGoing(self.going.len())),
             _ => {}
         }
         self.capacity = capacity;
-        Ok(self.promote())
+        Ok(self.promote_where(can_hold))
     }
 }
 
@@ -518,5 +554,25 @@ mod tests {
                 prop_assert_eq!(all.len(), n);
             }
         }
+    }
+
+    #[test]
+    fn a_freed_place_of_a_paid_event_goes_to_the_first_who_can_pay() {
+        let mut r = Roster::new(Some(1));
+        r.answer(1, Rsvp::Going);
+        r.answer(2, Rsvp::Going);
+        r.answer(3, Rsvp::Going);
+        r.answer(4, Rsvp::Going);
+        // 2 cannot pay: 3 gets the place, 2 keeps the first turn, then 4.
+        let (standing, promoted, passed) = r.answer_where(1, Rsvp::NotGoing, &|p| p != 2);
+        assert_eq!((standing, promoted, passed), (Standing::NotGoing, vec![3], vec![2]));
+        assert_eq!(r.waitlist, VecDeque::from(vec![2, 4]));
+        // Nobody can pay: the place stays free and the line keeps its order.
+        let (_, promoted, passed) = r.answer_where(3, Rsvp::Maybe, &|_| false);
+        assert_eq!((promoted, passed), (vec![], vec![2, 4]));
+        assert_eq!(r.waitlist, VecDeque::from(vec![2, 4]));
+        assert!(r.going.is_empty());
+        let (promoted, passed) = r.set_capacity_where(Some(2), &|p| p == 4).unwrap_or_default();
+        assert_eq!((promoted, passed), (vec![4], vec![2]));
     }
 }

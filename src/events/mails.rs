@@ -37,6 +37,9 @@ pub enum EventMail {
     EventCancelled { user_id: Option<i64>, event_id: i64, sequence: i64, token: Option<String> },
     /// To the organizer, an hour before the start (`start`: the start it is for).
     EventRoster { user_id: i64, event_id: i64, start: i64 },
+    /// A place of a paid event freed (`seq`: the answer that freed it), but this waitlisted
+    /// person's credit did not cover the ticket: it went to the next in line.
+    EventPassedOver { user_id: i64, event_id: i64, seq: i64 },
 }
 
 impl Mail for EventMail {
@@ -49,6 +52,7 @@ impl Mail for EventMail {
             Self::EventChanged { event_id, sequence, .. } => format!("event-changed:{event_id}:{sequence}"),
             Self::EventCancelled { event_id, .. } => format!("event-cancelled:{event_id}"),
             Self::EventRoster { event_id, start, .. } => format!("event-roster:{event_id}:{start}"),
+            Self::EventPassedOver { event_id, seq, .. } => format!("event-passed-over:{event_id}:{seq}"),
         }
     }
 }
@@ -61,7 +65,8 @@ impl EventMail {
             | Self::EventPromoted { event_id, .. }
             | Self::EventChanged { event_id, .. }
             | Self::EventCancelled { event_id, .. }
-            | Self::EventRoster { event_id, .. } => *event_id,
+            | Self::EventRoster { event_id, .. }
+            | Self::EventPassedOver { event_id, .. } => *event_id,
         }
     }
 
@@ -71,7 +76,8 @@ impl EventMail {
             Self::EventChanged { user_id, .. } | Self::EventCancelled { user_id, .. } => *user_id,
             Self::EventInvite { user_id, .. }
             | Self::EventPromoted { user_id, .. }
-            | Self::EventRoster { user_id, .. } => Some(*user_id),
+            | Self::EventRoster { user_id, .. }
+            | Self::EventPassedOver { user_id, .. } => Some(*user_id),
         }
     }
 
@@ -91,7 +97,7 @@ impl EventMail {
                 Some(CalendarMethod::Request)
             }
             Self::EventCancelled { .. } => Some(CalendarMethod::Cancel),
-            Self::EventPromoted { .. } | Self::EventRoster { .. } => None,
+            Self::EventPromoted { .. } | Self::EventRoster { .. } | Self::EventPassedOver { .. } => None,
         }
     }
 }
@@ -179,6 +185,20 @@ pub fn parts(msg: &EventMail, event: &Event, when: &str, attendees: &[(String, S
             outro: "The attached calendar file removes it from your calendar.",
             ..Default::default()
         },
+        EventMail::EventPassedOver { .. } => {
+            let price =
+                event.ticket_price.map(|p| p.format(crate::core::domain::money::Locale::English)).unwrap_or_default();
+            MailParts {
+                subject: format!("A place opened up at {title}, but your credit is short"),
+                intro: format!(
+                    "A place freed up for \"{title}\" on {when}, but your credit doesn't cover the ticket ({price}), so it went to the next person on the waitlist. You keep your turn: add credit and the next free place is yours."
+                ),
+                button: "Add credit",
+                url: format!("{base}/vouchers"),
+                outro: "Redeem a voucher code or buy a voucher on your Credit page.",
+                ..Default::default()
+            }
+        }
         EventMail::EventRoster { .. } => {
             let count = |s: Standing| attendees.iter().filter(|(_, st)| *st == s).count();
             let mut list: Vec<String> = attendees
@@ -290,6 +310,7 @@ pub const MAIL_KINDS: &[MailKind] = &[
     MailKind { kind: "event_changed", render },
     MailKind { kind: "event_cancelled", render },
     MailKind { kind: "event_roster", render },
+    MailKind { kind: "event_passed_over", render },
 ];
 
 #[cfg(test)]
@@ -310,6 +331,7 @@ mod tests {
             capacity: None,
             state: EventState::Published,
             sequence: 0,
+            ticket_price: Some(crate::core::domain::money::Money::new(800, crate::core::domain::money::Currency::Eur)),
         }
     }
 
@@ -322,6 +344,7 @@ mod tests {
             EventMail::EventChanged { user_id: Some(1), event_id: 3, sequence: 1, token: None },
             EventMail::EventCancelled { user_id: None, event_id: 3, sequence: 2, token: None },
             EventMail::EventRoster { user_id: 1, event_id: 3, start: 1_800_000_000 },
+            EventMail::EventPassedOver { user_id: 1, event_id: 3, seq: 5 },
         ];
         for m in &mails {
             let json = serde_json::to_string(m).unwrap();

@@ -152,6 +152,8 @@ fn EventFields(form: EventForm, #[prop(into)] error: Signal<Option<AppError>>) -
         "duration_minutes",
     );
     let capacity = pick(form.capacity.clone(), "capacity");
+    let ticket_price = pick(form.ticket_price.clone(), "ticket_price");
+    let price_editable = form.price_editable;
     let zone_typed = typed("time_zone").get_untracked();
     let (zone, zone_was_typed) = if !zone_typed.is_empty() {
         (zone_typed, true)
@@ -187,6 +189,17 @@ fn EventFields(form: EventForm, #[prop(into)] error: Signal<Option<AppError>>) -
             <input id="f-capacity" name="capacity" type="number" min="1" inputmode="numeric" aria-invalid=invalid("capacity") aria-describedby="f-capacity-hint" value=move || capacity.get() />
             <p class="hint" id="f-capacity-hint">"Leave empty for no limit. When full, people join a waitlist."</p>
         </div>
+        <div class="field">
+            <label for="f-ticket_price">"Ticket price (optional)"</label>
+            <input id="f-ticket_price" name="ticket_price" type="text" inputmode="decimal" readonly=!price_editable aria-invalid=invalid("ticket_price") aria-describedby="f-ticket_price-hint" value=move || ticket_price.get() />
+            <p class="hint" id="f-ticket_price-hint">
+                {if price_editable {
+                    "Leave empty for a free event. Attendees pay from their credit when they say they're going; tickets are not refunded. Set before publishing."
+                } else {
+                    "The price is fixed once the event is published."
+                }}
+            </p>
+        </div>
     }
 }
 
@@ -207,7 +220,7 @@ pub fn NewEventPage() -> impl IntoView {
                                 <p class="hint">"It stays a draft only you can see until you publish it."</p>
                                 <ActionForm action=create>
                                     <FormError error />
-                                    <EventFields form=EventForm { time_zone, ..EventForm::default() } error />
+                                    <EventFields form=EventForm { time_zone, price_editable: true, ..EventForm::default() } error />
                                     <Submit label="Save the draft" busy_label="Saving…" />
                                 </ActionForm>
                             </section>
@@ -318,6 +331,8 @@ fn EventDetails(x: EventView) -> impl IntoView {
                 {format!(" · {} min", x.duration_minutes)}
             </p>
             <p class="hint">{format!("Times in your time zone ({}). Organized by {}.", x.viewer_time_zone, x.organizer_name)}</p>
+            {x.price.clone().map(|p| view! { <p class="price">{format!("Ticket: {p}, paid from your credit")}</p> })}
+            {x.earnings.clone().map(|e| view! { <p class="earnings" data-testid="earnings">{format!("Your earnings: {e}")}</p> })}
             {(!x.description.is_empty()).then(|| view! { <p class="description">{x.description.clone()}</p> })}
             {match x.online_link.clone() {
                 Some(link) => view! { <p><a class="button primary" href=link rel="noopener noreferrer" target="_blank">"Join online"</a></p> }.into_any(),
@@ -392,6 +407,17 @@ fn Answer(x: EventView, token: String) -> impl IntoView {
             <h2 id="answer-title">"Will you come?"</h2>
             <FormError error />
             <p role="status">{mine}</p>
+            {x.price.clone().map(|price| {
+                let cost = if x.ticket_paid {
+                    format!("Ticket {price}: paid. Saying you're going again never pays twice.")
+                } else {
+                    format!("This costs {price}; you have {}. Tickets are not refunded.", x.my_credit.clone().unwrap_or_default())
+                };
+                view! {
+                    <p class="ticket-price" data-testid="ticket-price">{cost}</p>
+                    {(!x.ticket_paid).then(|| view! { <p class="hint">"Not enough credit? " <a href="/vouchers">"Redeem a voucher or buy one"</a></p> })}
+                }
+            })}
             {(!x.can_answer).then(|| view! { <p class="hint">"Answers are closed: the event has started or was cancelled."</p> })}
             {x.proposed.filter(|_| x.can_answer).map(|r| view! {
                 <div class="confirm">

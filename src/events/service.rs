@@ -8,9 +8,11 @@ use super::mails::EventMail;
 use super::store::{self, Details, Event};
 use super::types::*;
 use crate::core::crypto;
-use crate::core::db::{self, users::User};
+use crate::core::db::{self, ledger, users::User};
 use crate::core::domain::invitations::{parse_address_list, InviteReport};
+use crate::core::domain::ledger::Entry;
 use crate::core::domain::links::LinkPurpose;
+use crate::core::domain::money::{Currency, Money};
 use crate::core::domain::time::{format_in_zone, local_to_utc, parse_time_zone, zone_or_utc};
 use crate::core::error::AppError;
 use crate::core::server::accounts::new_link;
@@ -33,6 +35,16 @@ pub struct EventInput {
     pub time_zone: String,
     pub duration_minutes: String,
     pub capacity: String,
+    /// Empty: a free event.
+    pub ticket_price: String,
+}
+
+/// The ticket price typed in the form (empty: free), in the site's currency.
+pub fn check_price(input: &EventInput, currency: Currency) -> Result<Option<Money>, AppError> {
+    if input.ticket_price.trim().is_empty() {
+        return Ok(None);
+    }
+    Money::parse_positive(&input.ticket_price, currency).map(Some).map_err(|e| AppError::invalid("ticket_price", e))
 }
 
 /// Checks the form: each problem names its field.
@@ -78,10 +90,11 @@ async fn organized(state: &AppState, user: &User, slug: &str) -> Result<Event, A
 pub async fn create(state: &AppState, user: &User, input: &EventInput) -> Result<String, AppError> {
     let now = db::now();
     let (details, capacity) = check_input(input, now)?;
+    let price = check_price(input, state.settings.payments.currency())?;
     let msg = "You have created too many events today; try again tomorrow.";
     crate::core::server::accounts::limit(state, &format!("events:{}", user.id), DAY, EVENTS_PER_DAY, msg).await?;
     let slug = crypto::new_share_token();
-    let id = store::create(&state.db.pool, user.id, &details, capacity, &slug, now).await?;
+    let id = store::create(&state.db.pool, user.id, &details, capacity, price, &slug, now).await?;
     tracing::info!(event_id = id, "event created");
     Ok(slug)
 }
@@ -94,20 +107,31 @@ pub async fn update(state: &AppState, user: &User, slug: &str, input: &EventInpu
     let event = organized(state, user, slug).await?;
     let now = db::now();
     let (details, capacity) = check_input(input, now)?;
+    let price = check_price(input, state.settings.payments.currency())?;
     let mut tx = state.db.begin_write().await?;
     let Some(event) = store::lock_before_start(&mut tx, event.id, now).await? else {
         return Err(refusal(state, tx, event.id, now).await?);
     };
+    if event.state == EventState::Draft {
+        store::set_ticket_price(&mut tx, event.id, price).await?;
+    } else if price != event.ticket_price {
+        return Err(AppError::invalid("ticket_price", "The ticket price can't change once the event is published."));
+    }
     let time_changed = details.schedule != event.schedule;
     let mut roster = store::roster(&mut tx, &event).await?;
-    let promoted = roster.set_capacity(capacity).map_err(|e| AppError::invalid("capacity", e))?;
+    let holders = ticket_holders(&mut tx, &event, roster.waitlist.iter().copied()).await?;
+    let (promoted, passed_over) = roster
+        .set_capacity_where(capacity, &|p| holders.as_ref().is_none_or(|h| h.contains(&p)))
+        .map_err(|e| AppError::invalid("capacity", e))?;
     store::update(&mut tx, event.id, &details, capacity, time_changed).await?;
-    if !promoted.is_empty() {
+    if !promoted.is_empty() || !passed_over.is_empty() {
         let seq = store::lock_for_answer(&mut tx, event.id, now).await?.map(|(_, seq)| seq).unwrap_or(0);
         for &uid in &promoted {
+            pay_ticket(&mut tx, &event, uid, now).await?;
             store::set_standing(&mut tx, event.id, uid, Standing::Going, None, now).await?;
         }
         mail_promoted(&mut tx, &event, &promoted, seq, now).await?;
+        mail_passed_over(&mut tx, &event, &passed_over, seq, now).await?;
     }
     if time_changed && event.state == EventState::Published {
         let event = store::get(&mut *tx, event.id).await?.ok_or(AppError::NotFound)?;
@@ -337,7 +361,7 @@ pub async fn answer(
         return Err(refusal(state, tx, event.id, now).await?);
     };
     tx.commit().await?;
-    if !answered.promoted.is_empty() {
+    if !answered.promoted.is_empty() || !answered.passed_over.is_empty() {
         state.worker_wake.notify_one();
     }
     live::notify(state, super::topic(event.id));
@@ -349,6 +373,51 @@ pub async fn answer(
 pub struct Answered {
     pub standing: Standing,
     pub promoted: Vec<i64>,
+    /// Waitlisted people a freed place skipped: their credit no longer covers the ticket.
+    pub passed_over: Vec<i64>,
+}
+
+/// Of `people`, those who can hold a place at a paid event (a ticket already paid, or the
+/// credit for one); None for a free event (everyone can). Read inside `tx`.
+async fn ticket_holders(
+    tx: &mut db::Tx,
+    event: &Event,
+    people: impl Iterator<Item = i64>,
+) -> Result<Option<std::collections::HashSet<i64>>, AppError> {
+    let Some(price) = event.ticket_price else { return Ok(None) };
+    let mut holders = std::collections::HashSet::new();
+    for p in people {
+        let paid = ledger::recorded(&mut **tx, &Entry::ticket_key(event.id, p)).await?;
+        if paid || ledger::credit(&mut **tx, p, price.currency).await?.minor >= price.minor {
+            holders.insert(p);
+        }
+    }
+    Ok(Some(holders))
+}
+
+/// Pays `uid`'s ticket of a paid event from their credit to the organizer, inside `tx`
+/// (once per person and event, ever). Not enough credit: the refusal, and the caller's
+/// transaction must roll back (nothing of the answer is kept).
+async fn pay_ticket(tx: &mut db::Tx, event: &Event, uid: i64, now: i64) -> Result<(), AppError> {
+    let Some(price) = event.ticket_price else { return Ok(()) };
+    let entry = Entry::ticket(event.id, uid, event.organizer_id, price);
+    match ledger::record(tx, &entry, &event.title, now).await {
+        Ok(_) => Ok(()),
+        Err(ledger::RecordError::Refused(refusal)) => Err(AppError::Conflict(format!(
+            "{refusal} Redeem a voucher or buy one on your Credit page, then answer again."
+        ))),
+        Err(ledger::RecordError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// Tells waitlisted people that a place freed but their credit did not cover the ticket.
+async fn mail_passed_over(tx: &mut db::Tx, event: &Event, people: &[i64], seq: i64, now: i64) -> Result<(), AppError> {
+    for &user_id in people {
+        let Some(user) = db::users::by_id(&mut **tx, user_id).await? else { continue };
+        let msg = EventMail::EventPassedOver { user_id, event_id: event.id, seq };
+        db::outbox::enqueue(&mut **tx, &user.email, &msg, now).await?;
+    }
+    Ok(())
 }
 
 /// Records `uid`'s answer inside `tx` (the caller commits): takes the event row first
@@ -364,7 +433,17 @@ pub async fn record_answer(
     let Some((event, seq)) = store::lock_for_answer(tx, event_id, now).await? else { return Ok(None) };
     let mut roster = store::roster(tx, &event).await?;
     let before = roster.clone();
-    let (standing, promoted) = roster.answer(uid, choice);
+    let holders = ticket_holders(tx, &event, roster.waitlist.iter().copied()).await?;
+    let (standing, promoted, passed_over) =
+        roster.answer_where(uid, choice, &|p| holders.as_ref().is_none_or(|h| h.contains(&p)));
+    // A paid event: taking a place pays the ticket now (a waitlisted person pays when
+    // promoted); not enough credit refuses the answer and nothing is kept.
+    if standing == Standing::Going && !before.going.contains(&uid) {
+        pay_ticket(tx, &event, uid, now).await?;
+    }
+    for &p in &promoted {
+        pay_ticket(tx, &event, p, now).await?;
+    }
     if roster != before {
         store::set_standing(tx, event.id, uid, standing, Some(seq), now).await?;
     }
@@ -372,7 +451,8 @@ pub async fn record_answer(
         store::set_standing(tx, event.id, p, Standing::Going, None, now).await?;
     }
     mail_promoted(tx, &event, &promoted, seq, now).await?;
-    Ok(Some(Answered { standing, promoted }))
+    mail_passed_over(tx, &event, &passed_over, seq, now).await?;
+    Ok(Some(Answered { standing, promoted, passed_over }))
 }
 
 /// What the organizer's "cancel" did.
@@ -502,6 +582,23 @@ pub async fn page(
         Vec::new()
     };
     let editable = is_organizer && domain::may(Action::Edit, event.state, event.schedule, now).is_ok();
+    let locale = crate::core::server::context::locale();
+    let price = event.ticket_price.map(|p| p.format(locale));
+    let (my_credit, ticket_paid) = match (event.ticket_price, invitee_id) {
+        (Some(p), Some(uid)) => (
+            Some(ledger::credit(pool, uid, p.currency).await?.format(locale)),
+            ledger::recorded(pool, &Entry::ticket_key(event.id, uid)).await?,
+        ),
+        _ => (None, false),
+    };
+    let earnings = match event.ticket_price {
+        Some(p) if is_organizer => {
+            let tickets = ledger::count_keys(pool, &Entry::tickets_of(event.id)).await?;
+            let total = Money::new(p.minor.saturating_mul(tickets), p.currency).format(locale);
+            Some(format!("{tickets} ticket{} paid: {total}", if tickets == 1 { "" } else { "s" }))
+        }
+        _ => None,
+    };
     Ok(EventOrPreview::Full(Box::new(EventView {
         id: event.id,
         slug: event.slug.clone(),
@@ -540,7 +637,13 @@ pub async fn page(
             time_zone: event.time_zone.clone(),
             duration_minutes: event.schedule.duration_minutes.to_string(),
             capacity: event.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            ticket_price: event.ticket_price.map(|p| p.plain()).unwrap_or_default(),
+            price_editable: event.state == EventState::Draft,
         }),
+        price,
+        my_credit,
+        ticket_paid,
+        earnings,
         title: event.title,
         cover,
         video,

@@ -5,6 +5,7 @@
 //! what the first one did.
 use super::domain::{EventState, Roster, Schedule, Standing};
 use crate::core::db::Tx;
+use crate::core::domain::money::{Currency, Money};
 use sqlx::{Any, Executor};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,11 +21,14 @@ pub struct Event {
     pub capacity: Option<u32>,
     pub state: EventState,
     pub sequence: i64,
+    /// A paid event's ticket (from the attendee's credit); None: free.
+    pub ticket_price: Option<Money>,
 }
 
-type Row = (i64, String, i64, String, String, String, i64, i64, String, Option<i64>, String, i64);
+type Row =
+    (i64, String, i64, String, String, String, i64, i64, String, Option<i64>, String, i64, Option<i64>, Option<String>);
 const COLUMNS: &str = "e.id, e.slug, e.organizer_id, e.title, e.description, e.online_link, e.start_at, \
-                       e.duration_minutes, e.time_zone, e.capacity, e.state, e.sequence";
+                       e.duration_minutes, e.time_zone, e.capacity, e.state, e.sequence, e.ticket_price, e.ticket_currency";
 
 fn from_row(r: Row) -> Event {
     let (
@@ -40,6 +44,8 @@ fn from_row(r: Row) -> Event {
         capacity,
         state,
         sequence,
+        ticket_price,
+        ticket_currency,
     ) = r;
     Event {
         id,
@@ -53,7 +59,22 @@ fn from_row(r: Row) -> Event {
         capacity: capacity.and_then(|c| u32::try_from(c).ok()),
         state: EventState::parse(&state).unwrap_or(EventState::Draft),
         sequence,
+        ticket_price: ticket_price
+            .zip(ticket_currency.as_deref().and_then(Currency::from_code))
+            .map(|(m, c)| Money::new(m, c)),
     }
+}
+
+/// Sets a draft's ticket price (None: free); false once it is published.
+pub async fn set_ticket_price(tx: &mut Tx, id: i64, price: Option<Money>) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE events SET ticket_price = $2, ticket_currency = $3 WHERE id = $1 AND state = 'draft'")
+            .bind(id)
+            .bind(price.map(|p| p.minor))
+            .bind(price.map(|p| p.currency.code()))
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// What the organizer typed, checked.
@@ -71,13 +92,14 @@ pub async fn create<'e>(
     organizer_id: i64,
     d: &Details,
     capacity: Option<u32>,
+    ticket_price: Option<Money>,
     slug: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO events (slug, organizer_id, title, description, online_link, start_at, duration_minutes, time_zone,
-                             capacity, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10) RETURNING id",
+                             capacity, state, created_at, ticket_price, ticket_currency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $12) RETURNING id",
     )
     .bind(slug)
     .bind(organizer_id)
@@ -89,6 +111,8 @@ pub async fn create<'e>(
     .bind(&d.time_zone)
     .bind(capacity.map(i64::from))
     .bind(now)
+    .bind(ticket_price.map(|p| p.minor))
+    .bind(ticket_price.map(|p| p.currency.code()))
     .fetch_one(ex)
     .await
 }
@@ -211,13 +235,28 @@ pub async fn of_invitee<'e>(
         "SELECT {COLUMNS}, i.standing FROM events e JOIN event_invites i ON i.event_id = e.id
          WHERE i.user_id = $1 AND e.state <> 'draft' ORDER BY e.start_at, e.id"
     );
-    type WithStanding =
-        (i64, String, i64, String, String, String, i64, i64, String, Option<i64>, String, i64, Option<String>);
+    type WithStanding = (
+        i64,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        Option<i64>,
+        String,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
     let rows = sqlx::query_as::<_, WithStanding>(&sql).bind(user_id).fetch_all(ex).await?;
     Ok(rows
         .into_iter()
-        .map(|(a, b, c, d, e, f, g, h, i, j, k, l, standing)| {
-            (from_row((a, b, c, d, e, f, g, h, i, j, k, l)), standing.as_deref().and_then(parse_standing))
+        .map(|(a, b, c, d, e, f, g, h, i, j, k, l, m, n, standing)| {
+            (from_row((a, b, c, d, e, f, g, h, i, j, k, l, m, n)), standing.as_deref().and_then(parse_standing))
         })
         .collect())
 }

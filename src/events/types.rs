@@ -51,6 +51,10 @@ pub struct EventForm {
     pub time_zone: String,
     pub duration_minutes: String,
     pub capacity: String,
+    /// "8.00", or empty: free.
+    pub ticket_price: String,
+    /// Only a draft's price can change.
+    pub price_editable: bool,
 }
 
 pub use crate::core::domain::invitations::InviteReport;
@@ -93,6 +97,14 @@ pub struct EventView {
     /// Set when the page was opened with an invitee's RSVP link rather than a session.
     pub answering_as: Option<String>,
     pub invite_report: Option<InviteReport>,
+    /// A paid event's ticket, formatted for the reader ("€8.00").
+    pub price: Option<String>,
+    /// The invitee's credit (paid events).
+    pub my_credit: Option<String>,
+    /// The invitee has paid their ticket (going again never pays again).
+    pub ticket_paid: bool,
+    /// The organizer's earnings from this event ("3 tickets paid: €24.00").
+    pub earnings: Option<String>,
 }
 
 /// What a stranger (or a link preview) sees of a published event.

@@ -836,3 +836,183 @@ async fn uploading_a_copy_of_someone_elses_cover_never_deletes_it() {
         app.shutdown().await;
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// Paid events: the ticket from the attendee's credit to the organizer, once.
+
+async fn add_credit(app: &TestApp, key: i64, member: i64, minor: i64) {
+    use hearth::core::domain::ledger::Entry;
+    use hearth::core::domain::money::{Currency, Money};
+    let eur = Money::new(minor, Currency::Eur);
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    db::ledger::record(&mut tx, &Entry::voucher_purchased(key, eur, eur), "test", 1).await.unwrap();
+    db::ledger::record(&mut tx, &Entry::voucher_redeemed(key, member, eur), "test", 1).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn credit_of(app: &TestApp, member: i64) -> i64 {
+    db::ledger::credit(&app.state.db.pool, member, hearth::core::domain::money::Currency::Eur).await.unwrap().minor
+}
+
+async fn earnings_of(app: &TestApp, member: i64) -> i64 {
+    use hearth::core::domain::ledger::Account;
+    db::ledger::balance(&app.state.db.pool, Account::Earnings(member), hearth::core::domain::money::Currency::Eur)
+        .await
+        .unwrap()
+}
+
+async fn paid_event(
+    app: &TestApp,
+    organizer: &Person,
+    title: &str,
+    extra: &[(&str, &str)],
+    guests: &[&Person],
+) -> String {
+    let mut fields = vec![("ticket_price", "8")];
+    fields.extend_from_slice(extra);
+    let slug = create_event(app, organizer, title, 2 * 24 * 60, &fields).await;
+    let all: Vec<String> = guests.iter().map(|p| email_of(&p.name)).collect();
+    let (s, _) =
+        call(app, &organizer.client, "invite_to_event", &[("slug", &slug), ("addresses", &all.join(","))]).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = call(app, &organizer.client, "publish_event", &[("slug", &slug)]).await;
+    assert_eq!(s, StatusCode::OK);
+    slug
+}
+
+#[tokio::test]
+async fn going_to_a_paid_event_pays_the_ticket_once_and_too_little_credit_is_refused() {
+    for t in all_dbs().await {
+        let app = spawn_app_with(t, |_| {}).await;
+        // Boxed: this body's future is larger than a test thread's stack.
+        Box::pin(pay_once_and_refuse_short_credit(&app)).await;
+        app.shutdown().await;
+    }
+}
+
+async fn pay_once_and_refuse_short_credit(app: &TestApp) {
+    {
+        let ann = person(app, "Ann").await;
+        let bob = person(app, "Bob").await;
+        // Bad prices, each on its field.
+        for bad in ["-3", "0", "abc", "1000000", "8.555"] {
+            let start = paris_in(600);
+            let res = app.call(&ann.client, "create_event", &form("Bad", &start, &[("ticket_price", bad)])).await;
+            let (s, body) = json(res).await;
+            assert_eq!(
+                (s, body["Invalid"]["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("ticket_price")),
+                "{bad}"
+            );
+        }
+        let slug = paid_event(app, &ann, "Paid talk", &[], &[&bob]).await;
+        // No credit: refused, with the price and the credit; nothing is kept.
+        let (s, body) = call(app, &bob.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(body.to_string().contains("This costs €8.00, and you have €0.00."), "{body}");
+        let page = app.get(&bob.client, &format!("/events/{slug}")).await.text().await.unwrap();
+        assert!(page.contains("This costs €8.00; you have €0.00."), "the price is shown before the tap");
+        assert!(page.contains("No answer yet") || page.contains("Your answer: No answer"), "no answer was kept");
+        add_credit(app, 1, bob.id, 2_000).await;
+        let (s, body) = call(app, &bob.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!((credit_of(app, bob.id).await, earnings_of(app, ann.id).await), (1_200, 800));
+        // Going again, or after changing one's mind, never pays twice.
+        for answer in ["going", "not_going", "going"] {
+            let (s, _) = call(app, &bob.client, "answer_event", &[("slug", &slug), ("answer", answer)]).await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        assert_eq!((credit_of(app, bob.id).await, earnings_of(app, ann.id).await), (1_200, 800));
+        let page = app.get(&bob.client, &format!("/events/{slug}")).await.text().await.unwrap();
+        assert!(page.contains("Ticket €8.00: paid."), "{page}");
+        let page = app.get(&ann.client, &format!("/events/{slug}")).await.text().await.unwrap();
+        assert!(page.contains("Your earnings: 1 ticket paid: €8.00"), "the organizer sees the earnings");
+        // The price is fixed once published.
+        let start = paris_in(2 * 24 * 60);
+        let edit = form("Paid talk", &start, &[("ticket_price", "5")]);
+        let mut edit: Vec<(&str, &str)> = edit;
+        edit.push(("slug", &slug));
+        let (s, body) = call(app, &ann.client, "update_event", &edit).await;
+        assert_eq!((s, body["Invalid"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("ticket_price")));
+    }
+}
+
+#[tokio::test]
+async fn credit_for_one_ticket_buys_exactly_one_of_two_paid_events_answered_at_once() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let bob = person(&app, "Bob").await;
+        for round in 0..3 {
+            let first = paid_event(&app, &ann, &format!("First {round}"), &[], &[&bob]).await;
+            let second = paid_event(&app, &ann, &format!("Second {round}"), &[], &[&bob]).await;
+            // Credit for one ticket (8.00) and a little more.
+            add_credit(&app, 100 + round, bob.id, 1_000 - credit_of(&app, bob.id).await).await;
+            let (fa, fb) =
+                ([("slug", first.as_str()), ("answer", "going")], [("slug", second.as_str()), ("answer", "going")]);
+            let (a, b) = tokio::join!(
+                call(&app, &bob.client, "answer_event", &fa),
+                call(&app, &bob.client, "answer_event", &fb),
+            );
+            let mut statuses = [a.0, b.0];
+            statuses.sort();
+            assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "round {round}: {a:?} {b:?}");
+            assert_eq!(credit_of(&app, bob.id).await, 200, "round {round}");
+        }
+        assert_eq!(earnings_of(&app, ann.id).await, 3 * 800);
+        let (unbalanced, drifted, total) = db::ledger::audit(&app.state.db.pool).await.unwrap();
+        assert_eq!((unbalanced, drifted, total), (0, 0, 0));
+        app.shutdown().await;
+    });
+}
+
+#[tokio::test]
+async fn a_waitlisted_person_pays_when_promoted_or_is_passed_over_and_told() {
+    on_every_db!(app, {
+        let ann = person(&app, "Ann").await;
+        let bob = person(&app, "Bob").await;
+        let cy = person(&app, "Cy").await;
+        let di = person(&app, "Di").await;
+        let slug = paid_event(&app, &ann, "Tiny paid", &[("capacity", "1")], &[&bob, &cy, &di]).await;
+        add_credit(&app, 1, bob.id, 800).await;
+        add_credit(&app, 2, di.id, 800).await;
+        for p in [&bob, &cy, &di] {
+            let (s, body) = call(&app, &p.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
+            assert_eq!(s, StatusCode::OK, "{}: {body}", p.name);
+        }
+        // Waiting costs nothing.
+        assert_eq!((credit_of(&app, bob.id).await, credit_of(&app, di.id).await), (0, 800));
+        // Bob gives up his place (no refund): Cy, first in line, cannot pay and is passed
+        // over (and told); Di gets the place and pays.
+        let (s, _) = call(&app, &bob.client, "answer_event", &[("slug", &slug), ("answer", "not_going")]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!((credit_of(&app, bob.id).await, credit_of(&app, di.id).await), (0, 0));
+        assert_eq!(earnings_of(&app, ann.id).await, 1_600);
+        let id = event_id(&app, &slug).await;
+        let standing = |uid: i64| {
+            let pool = app.state.db.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT standing FROM event_invites WHERE event_id = $1 AND user_id = $2",
+                )
+                .bind(id)
+                .bind(uid)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(standing(di.id).await, "going");
+        assert_eq!(standing(cy.id).await, "waitlisted");
+        deliver_all(&app.state).await;
+        let told = mails_to(&app.state, &email_of("Cy")).await;
+        assert!(
+            told.iter().any(|m| m.subject == "A place opened up at Tiny paid, but your credit is short"),
+            "{told:?}"
+        );
+        assert!(mails_to(&app.state, &email_of("Di"))
+            .await
+            .iter()
+            .any(|m| m.subject.starts_with("A place opened up: you're going")));
+        app.shutdown().await;
+    });
+}

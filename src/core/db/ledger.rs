@@ -109,6 +109,15 @@ pub async fn recorded<'e, E: Executor<'e, Database = Any>>(ex: E, key: &str) -> 
         .is_some())
 }
 
+/// How many entries have a key starting with `prefix` (e.g. the tickets of one event).
+pub async fn count_keys<'e, E: Executor<'e, Database = Any>>(ex: E, prefix: &str) -> Result<i64, sqlx::Error> {
+    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger_transactions WHERE idempotency_key LIKE $1 ESCAPE '\\'")
+        .bind(format!("{escaped}%"))
+        .fetch_one(ex)
+        .await
+}
+
 /// One line of an account's statement.
 #[derive(Clone, Debug)]
 pub struct Line {

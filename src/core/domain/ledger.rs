@@ -222,7 +222,12 @@ impl Entry {
 
     /// The key of a member's ticket to an event: one ticket per member and event, ever.
     pub fn ticket_key(event_id: i64, attendee: i64) -> String {
-        format!("ticket:event:{event_id}:member:{attendee}")
+        format!("{}{attendee}", Self::tickets_of(event_id))
+    }
+
+    /// What the keys of every ticket to an event start with.
+    pub fn tickets_of(event_id: i64) -> String {
+        format!("ticket:event:{event_id}:member:")
     }
 
     /// A ticket paid from the attendee's credit to the organizer's earnings.
