@@ -1,5 +1,5 @@
 //! The HTML shell and the route table. No logic, no data fetching.
-use crate::events::pages::{EventPage, EventsPage, NewEventPage};
+use crate::events::pages::{AdminEventsPage, EventPage, EventsPage, NewEventPage};
 use crate::platform;
 use crate::santa::pages::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};
 use crate::ui::components::layout::{AdminSections, AppShell, Section, Sections};
@@ -45,7 +45,8 @@ const SECTIONS: &[Section] = &[
 ];
 
 /// The gatherings' admin pages, listed on `/admin`.
-const ADMIN_SECTIONS: &[(&str, &str)] = &[("/admin/vouchers", "Vouchers and templates")];
+const ADMIN_SECTIONS: &[(&str, &str)] =
+    &[("/admin/events", "Every event"), ("/admin/vouchers", "Vouchers and templates")];
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/vouchers/redeem") view=RedeemPage ssr=SsrMode::Async />
                     <Route path=path!("/vouchers/:id/pay") view=CardPaymentPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events") view=AdminEventsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/vouchers") view=AdminVouchersPage ssr=SsrMode::Async />
                     <Route path=path!("/lunches") view=LunchesPage />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />

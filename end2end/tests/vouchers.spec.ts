@@ -134,4 +134,9 @@ test("an admin creates a template, a member gives a voucher, the newcomer redeem
   await bob.goto(eventPath);
   await expect(bob.getByTestId("earnings")).toHaveText("Your earnings: 1 ticket paid: €8.00");
   await shot(bob, "paid-event-organizer");
+
+  // The admin sees every event, with its organizer and price.
+  await ada.goto("/admin/events");
+  await expect(ada.locator("li.admin-event", { hasText: eventTitle })).toContainText(bobEmail);
+  await expect(ada.locator("li.admin-event", { hasText: eventTitle })).toContainText("ticket €8.00");
 });

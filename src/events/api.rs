@@ -125,6 +125,24 @@ pub async fn cancel_event(slug: String, confirm: Option<String>) -> Result<(), A
     Ok(())
 }
 
+/// Admins: every event.
+#[server(prefix = "/api", endpoint = "get_admin_events")]
+pub async fn get_admin_events() -> Result<Vec<AdminEventRow>, AppError> {
+    use crate::core::server::context;
+    let state = context::app_state()?;
+    let admin = context::current_admin(&state).await?;
+    super::service::admin_list(&state, &admin).await
+}
+
+/// Admins: take a published event down, with a reason mailed to its organizer.
+#[server(prefix = "/api", endpoint = "admin_unpublish_event")]
+pub async fn admin_unpublish_event(slug: String, reason: String) -> Result<(), AppError> {
+    use crate::core::server::context;
+    let state = context::app_state()?;
+    let admin = context::current_admin(&state).await?;
+    super::service::unpublish(&state, &admin, &slug, &reason).await
+}
+
 /// Signed in: what the new-event form starts from (the viewer's time zone).
 #[server(prefix = "/api", endpoint = "new_event_defaults")]
 pub async fn new_event_defaults() -> Result<String, AppError> {

@@ -40,6 +40,8 @@ pub enum EventMail {
     /// A place of a paid event freed (`seq`: the answer that freed it), but this waitlisted
     /// person's credit did not cover the ticket: it went to the next in line.
     EventPassedOver { user_id: i64, event_id: i64, seq: i64 },
+    /// To the organizer: an admin took the event down, with the reason.
+    EventUnpublished { user_id: i64, event_id: i64, reason: String, at: i64 },
 }
 
 impl Mail for EventMail {
@@ -53,6 +55,7 @@ impl Mail for EventMail {
             Self::EventCancelled { event_id, .. } => format!("event-cancelled:{event_id}"),
             Self::EventRoster { event_id, start, .. } => format!("event-roster:{event_id}:{start}"),
             Self::EventPassedOver { event_id, seq, .. } => format!("event-passed-over:{event_id}:{seq}"),
+            Self::EventUnpublished { event_id, at, .. } => format!("event-unpublished:{event_id}:{at}"),
         }
     }
 }
@@ -66,7 +69,8 @@ impl EventMail {
             | Self::EventChanged { event_id, .. }
             | Self::EventCancelled { event_id, .. }
             | Self::EventRoster { event_id, .. }
-            | Self::EventPassedOver { event_id, .. } => *event_id,
+            | Self::EventPassedOver { event_id, .. }
+            | Self::EventUnpublished { event_id, .. } => *event_id,
         }
     }
 
@@ -77,7 +81,8 @@ impl EventMail {
             Self::EventInvite { user_id, .. }
             | Self::EventPromoted { user_id, .. }
             | Self::EventRoster { user_id, .. }
-            | Self::EventPassedOver { user_id, .. } => Some(*user_id),
+            | Self::EventPassedOver { user_id, .. }
+            | Self::EventUnpublished { user_id, .. } => Some(*user_id),
         }
     }
 
@@ -97,7 +102,10 @@ impl EventMail {
                 Some(CalendarMethod::Request)
             }
             Self::EventCancelled { .. } => Some(CalendarMethod::Cancel),
-            Self::EventPromoted { .. } | Self::EventRoster { .. } | Self::EventPassedOver { .. } => None,
+            Self::EventPromoted { .. }
+            | Self::EventRoster { .. }
+            | Self::EventPassedOver { .. }
+            | Self::EventUnpublished { .. } => None,
         }
     }
 }
@@ -199,6 +207,16 @@ pub fn parts(msg: &EventMail, event: &Event, when: &str, attendees: &[(String, S
                 ..Default::default()
             }
         }
+        EventMail::EventUnpublished { reason, .. } => MailParts {
+            subject: format!("Taken down: {title}"),
+            intro: format!(
+                "An admin has taken \"{title}\" down: it is a draft again, which only you can see. The reason given: \"{reason}\""
+            ),
+            button: "Open the event",
+            url: page,
+            outro: "Invitees no longer see it. Reply to the admins if you think this is a mistake.",
+            ..Default::default()
+        },
         EventMail::EventRoster { .. } => {
             let count = |s: Standing| attendees.iter().filter(|(_, st)| *st == s).count();
             let mut list: Vec<String> = attendees
@@ -311,6 +329,7 @@ pub const MAIL_KINDS: &[MailKind] = &[
     MailKind { kind: "event_cancelled", render },
     MailKind { kind: "event_roster", render },
     MailKind { kind: "event_passed_over", render },
+    MailKind { kind: "event_unpublished", render },
 ];
 
 #[cfg(test)]
@@ -345,6 +364,7 @@ mod tests {
             EventMail::EventCancelled { user_id: None, event_id: 3, sequence: 2, token: None },
             EventMail::EventRoster { user_id: 1, event_id: 3, start: 1_800_000_000 },
             EventMail::EventPassedOver { user_id: 1, event_id: 3, seq: 5 },
+            EventMail::EventUnpublished { user_id: 1, event_id: 3, reason: "spam".into(), at: 1 },
         ];
         for m in &mails {
             let json = serde_json::to_string(m).unwrap();

@@ -630,3 +630,47 @@ fn MediaForms(slug: String, has_cover: bool, has_video: bool) -> impl IntoView {
         </section>
     }
 }
+
+/// `/admin/events`: every event, and taking a published one down with a reason mailed to
+/// its organizer. "Not found" for anyone but an admin.
+#[component]
+pub fn AdminEventsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_admin_events());
+    let unpublish = ServerAction::<AdminUnpublishEvent>::new();
+    let error = action_error(unpublish);
+    view! {
+        <Title text="Events · Admin · Hearth" />
+        <p><a href="/admin">"← Admin"</a></p>
+        <h1>"Every event"</h1>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || data.get().map(|r| match r {
+                Ok(rows) if rows.is_empty() => view! { <section class="card empty-state"><p>"No events yet."</p></section> }.into_any(),
+                Ok(rows) => view! {
+                    <FormError error />
+                    <ul class="plain-list">
+                        {rows.into_iter().map(|e| { let slug = e.slug.clone(); view! {
+                            <li class="card admin-event" data-slug=e.slug.clone()>
+                                <a href=format!("/events/{}", e.slug)><strong>{e.title.clone()}</strong></a>
+                                <p>{format!("{} · {} · {}{}", e.organizer, e.when, phase_label(e.phase), e.price.clone().map(|p| format!(" · ticket {p}")).unwrap_or_default())}</p>
+                                {e.may_unpublish.then(|| {
+                                    let id = format!("reason-{slug}");
+                                    view! {
+                                        <ActionForm action=unpublish>
+                                            <input type="hidden" name="slug" value=slug.clone() />
+                                            <div class="field">
+                                                <label for=id.clone()>"Reason (mailed to the organizer)"</label>
+                                                <input id=id name="reason" type="text" required maxlength="500" />
+                                            </div>
+                                            <Submit label="Unpublish" busy_label="Unpublishing…" />
+                                        </ActionForm>
+                                    }
+                                })}
+                            </li>
+                        }}).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <PageProblem error=e not_found="This page does not exist." back_href="/" back_label="Home" /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}

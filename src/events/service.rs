@@ -455,6 +455,54 @@ pub async fn record_answer(
     Ok(Some(Answered { standing, promoted, passed_over }))
 }
 
+/// Admins: every event, newest first.
+pub async fn admin_list(state: &AppState, admin: &User) -> Result<Vec<AdminEventRow>, AppError> {
+    let pool = &state.db.pool;
+    let now = db::now();
+    let tz = zone_or_utc(&admin.time_zone);
+    let locale = crate::core::server::context::locale();
+    Ok(store::all_for_admin(pool, 200)
+        .await?
+        .into_iter()
+        .map(|(e, organizer)| {
+            let phase = e.schedule.phase(e.state, now);
+            AdminEventRow {
+                slug: e.slug.clone(),
+                title: e.title.clone(),
+                organizer,
+                when: format_in_zone(e.schedule.start, tz),
+                phase,
+                price: e.ticket_price.map(|p| p.format(locale)),
+                may_unpublish: e.state == EventState::Published && phase != Phase::Past,
+            }
+        })
+        .collect())
+}
+
+/// Admins take a published event down (back to a draft only its organizer sees); the
+/// organizer is mailed the reason; the audit log records it. Paid tickets stay paid.
+pub async fn unpublish(state: &AppState, admin: &User, slug: &str, reason: &str) -> Result<(), AppError> {
+    let reason = crate::core::domain::text::plain_text(reason, "The reason", 500, true, true)
+        .map_err(|e| AppError::invalid("reason", e))?;
+    let event = store::by_slug(&state.db.pool, slug).await?.ok_or(AppError::NotFound)?;
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    if !store::unpublish(&mut tx, event.id).await? {
+        return Err(AppError::Conflict("That event is not published (any more).".into()));
+    }
+    let organizer = db::users::by_id(&mut *tx, event.organizer_id).await?.ok_or(AppError::NotFound)?;
+    let msg =
+        EventMail::EventUnpublished { user_id: organizer.id, event_id: event.id, reason: reason.clone(), at: now };
+    db::outbox::enqueue(&mut *tx, &organizer.email, &msg, now).await?;
+    let actor = db::audit::Actor::Admin { id: admin.id, email: &admin.email };
+    let subject = format!("event {} \"{}\"", event.id, event.title);
+    db::audit::record(&mut *tx, actor, "event.unpublish", &subject, &reason, now).await?;
+    tx.commit().await?;
+    state.worker_wake.notify_one();
+    live::notify(state, super::topic(event.id));
+    Ok(())
+}
+
 /// What the organizer's "cancel" did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ended {

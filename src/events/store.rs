@@ -162,6 +162,49 @@ pub async fn lock_for_answer(tx: &mut Tx, id: i64, now: i64) -> Result<Option<(E
 }
 
 /// Draft → published, before the start; true only for the call that did it.
+/// Published → draft (an admin takes it down); true only for the call that did it.
+pub async fn unpublish(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE events SET state = 'draft' WHERE id = $1 AND state = 'published'")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Every event, newest first, with its organizer's address (the admin page).
+pub async fn all_for_admin<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    limit: i64,
+) -> Result<Vec<(Event, String)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}, u.email FROM events e JOIN users u ON u.id = e.organizer_id ORDER BY e.id DESC LIMIT $1"
+    );
+    type WithOrganizer = (
+        i64,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        Option<i64>,
+        String,
+        i64,
+        Option<i64>,
+        Option<String>,
+        String,
+    );
+    let rows = sqlx::query_as::<_, WithOrganizer>(&sql).bind(limit).fetch_all(ex).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(a, b, c, d, e, f, g, h, i, j, k, l, m, n, email)| {
+            (from_row((a, b, c, d, e, f, g, h, i, j, k, l, m, n)), email)
+        })
+        .collect())
+}
+
 pub async fn publish(tx: &mut Tx, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE events SET state = 'published', published_at = $2 WHERE id = $1 AND state = 'draft' AND start_at > $2",

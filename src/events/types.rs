@@ -14,6 +14,19 @@ pub struct EventSummary {
     pub my_standing: Option<Standing>,
 }
 
+/// One event on the admin page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminEventRow {
+    pub slug: String,
+    pub title: String,
+    pub organizer: String,
+    pub when: String,
+    pub phase: Phase,
+    pub price: Option<String>,
+    /// Published and not started: it can be taken down.
+    pub may_unpublish: bool,
+}
+
 /// The viewer's events: upcoming (soonest first) and past (latest first).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyEvents {

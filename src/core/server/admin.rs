@@ -2,10 +2,10 @@
 //! member's ledger, the audit log; and `hearth admin grant EMAIL`, which makes the first
 //! admin from the command line. Every admin action is written to the audit log in the
 //! transaction that makes it.
-use crate::core::api::admin::*;
 use crate::core::config::Settings;
 use crate::core::db::{self, audit, ledger, users::User, Db};
 use crate::core::domain::account::Role;
+use crate::core::domain::admin::*;
 use crate::core::domain::ledger::Account;
 use crate::core::domain::money::{Locale, Money};
 use crate::core::domain::time::{format_in_zone, zone_or_utc};

@@ -120,6 +120,7 @@ const KEPT_FIELDS: &[&str] = &[
     "validity_days",
     "ticket_price",
     "search",
+    "reason",
 ];
 /// At most this much typed text (percent-encoded) rides back in an address.
 const KEPT_MAX_BYTES: usize = 1024;
