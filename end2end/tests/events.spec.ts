@@ -1,12 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { freshEmail, followMailLink, followMailLinkMatching, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
-
-/** `minutes` from now, as a datetime-local value in UTC (the browser's zone here). */
-function localIn(minutes: number): string {
-  const t = new Date(Date.now() + minutes * 60_000);
-  t.setUTCSeconds(0, 0);
-  return t.toISOString().slice(0, 16);
-}
+import { freshEmail, followMailLink, followMailLinkMatching, localIn, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
 
 /** A small PNG (8×8, red), made here so the test needs no file on disk. */
 const PNG = Buffer.from(

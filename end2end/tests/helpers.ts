@@ -68,3 +68,10 @@ export async function shot(page: Page, name: string) {
   const dir = process.env.HEARTH_SCREENSHOTS;
   if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }
+
+/** `minutes` from now, as a datetime-local value in UTC (the browser's zone here). */
+export function localIn(minutes: number): string {
+  const t = new Date(Date.now() + minutes * 60_000);
+  t.setUTCSeconds(0, 0);
+  return t.toISOString().slice(0, 16);
+}

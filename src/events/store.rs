@@ -30,6 +30,29 @@ type Row =
 const COLUMNS: &str = "e.id, e.slug, e.organizer_id, e.title, e.description, e.online_link, e.start_at, \
                        e.duration_minutes, e.time_zone, e.capacity, e.state, e.sequence, e.ticket_price, e.ticket_currency";
 
+/// A `Row` and one more column (a join's), as sqlx reads it: one flat tuple.
+type RowAnd<T> = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    T,
+);
+
+fn split_row<T>((a, b, c, d, e, f, g, h, i, j, k, l, m, n, extra): RowAnd<T>) -> (Event, T) {
+    (from_row((a, b, c, d, e, f, g, h, i, j, k, l, m, n)), extra)
+}
+
 fn from_row(r: Row) -> Event {
     let (
         id,
@@ -179,23 +202,7 @@ pub async fn all_for_admin<'e>(
     let sql = format!(
         "SELECT {COLUMNS}, u.email FROM events e JOIN users u ON u.id = e.organizer_id ORDER BY e.id DESC LIMIT $1"
     );
-    type WithOrganizer = (
-        i64,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        Option<i64>,
-        String,
-        i64,
-        Option<i64>,
-        Option<String>,
-        String,
-    );
+    type WithOrganizer = RowAnd<String>;
     let rows = sqlx::query_as::<_, WithOrganizer>(&sql).bind(limit).fetch_all(ex).await?;
     Ok(rows
         .into_iter()
@@ -278,28 +285,13 @@ pub async fn of_invitee<'e>(
         "SELECT {COLUMNS}, i.standing FROM events e JOIN event_invites i ON i.event_id = e.id
          WHERE i.user_id = $1 AND e.state <> 'draft' ORDER BY e.start_at, e.id"
     );
-    type WithStanding = (
-        i64,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        Option<i64>,
-        String,
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-    );
+    type WithStanding = RowAnd<Option<String>>;
     let rows = sqlx::query_as::<_, WithStanding>(&sql).bind(user_id).fetch_all(ex).await?;
     Ok(rows
         .into_iter()
-        .map(|(a, b, c, d, e, f, g, h, i, j, k, l, m, n, standing)| {
-            (from_row((a, b, c, d, e, f, g, h, i, j, k, l, m, n)), standing.as_deref().and_then(parse_standing))
+        .map(|row| {
+            let (event, standing) = split_row(row);
+            (event, standing.as_deref().and_then(parse_standing))
         })
         .collect())
 }

@@ -368,8 +368,10 @@ fn AdminTemplates(items: Vec<TemplateView>) -> impl IntoView {
                     <li>
                         <details>
                             <summary>
-                                <strong>{t.title.clone()}</strong>
-                                {format!(" · {} for {} · {} days{}", t.value, t.price, t.validity_days, if t.archived { " · off sale" } else { "" })}
+                                <span>
+                                    <strong>{t.title.clone()}</strong>
+                                    {format!(" · {} for {} · {} days{}", t.value, t.price, t.validity_days, if t.archived { " · off sale" } else { "" })}
+                                </span>
                             </summary>
                             <TemplateEditor template=Some(t.clone()) />
                         </details>
