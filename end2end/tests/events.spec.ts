@@ -54,7 +54,8 @@ test("an organizer creates an event with a photo, invites a member and a newcome
   await ann.getByLabel("Cover photo").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: PNG });
   await ann.getByRole("button", { name: "Upload the photo" }).click();
   await expect(ann.locator("img.cover")).toBeVisible();
-  expect(await ann.locator("img.cover").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  // The image decodes (polled: "visible" can come before the bytes have arrived).
+  await expect.poll(() => ann.locator("img.cover").evaluate((img: HTMLImageElement) => img.complete ? img.naturalWidth : 0)).toBeGreaterThan(0);
 
   // Invitations: one member, one newcomer; then publish.
   await ann.getByLabel("Invite by email").fill(`${bobEmail}\n${cyEmail}`);

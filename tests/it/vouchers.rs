@@ -530,3 +530,55 @@ async fn an_admin_takes_an_event_down_with_a_reason_mailed_to_its_organizer() {
     assert_eq!(status, StatusCode::CONFLICT);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_voucher_expires_at_its_time_and_its_value_returns_to_the_site() {
+    let app = spawn_app().await;
+    let admin = person(&app, "Ada").await;
+    make_admin(&app, &admin).await;
+    let buyer = person(&app, "Bob").await;
+    let t = template(&app, &admin, "Short-lived", "5").await;
+    call_ok(&app, &buyer.client, "buy_voucher", &[("template", &t.to_string())]).await;
+    let voucher = store::of_buyer(&app.state.db.pool, buyer.id).await.unwrap().remove(0);
+    call_ok(&app, &admin.client, "voucher_transition", &[("voucher", &voucher.id.to_string()), ("transition", "pay")])
+        .await;
+    let code = mailed_code(&app, &email_of("Bob")).await;
+    // Not due yet: the job does nothing.
+    hearth::core::jobs::timed::run_due(&app.state).await.unwrap();
+    assert_eq!(store::get(&app.state.db.pool, voucher.id).await.unwrap().unwrap().status.as_str(), "purchased");
+    // Its time comes (moved to the past here instead of waiting 30 days).
+    let past = chrono::Utc::now().timestamp() - 1;
+    sqlx::query("UPDATE vouchers SET expires_at = $1 WHERE id = $2")
+        .bind(past)
+        .bind(voucher.id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE timed_jobs SET run_at = $1 WHERE job_key = $2")
+        .bind(past)
+        .bind(format!("voucher-expiry:{}", voucher.id))
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    // Even before the job runs, an expired code is refused.
+    let (status, body) = json(app.call(&buyer.client, "redeem_voucher", &[("code", &code)]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.to_string().contains("expired"), "{body}");
+    assert!(hearth::core::jobs::timed::run_due(&app.state).await.unwrap() >= 1);
+    assert_eq!(store::get(&app.state.db.pool, voucher.id).await.unwrap().unwrap().status.as_str(), "expired");
+    assert_eq!(ledger::balance(&app.state.db.pool, Account::VoucherLiability, Currency::Eur).await.unwrap(), 0);
+    assert_eq!(ledger::balance(&app.state.db.pool, Account::Site, Currency::Eur).await.unwrap(), 500);
+    assert_books_balance(&app).await;
+    // An expired voucher can't be cancelled either.
+    let (status, _) = json(
+        app.call(
+            &admin.client,
+            "voucher_transition",
+            &[("voucher", &voucher.id.to_string()), ("transition", "cancel")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.shutdown().await;
+}
