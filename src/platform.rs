@@ -11,18 +11,47 @@ mod server {
     /// The page's Content-Security-Policy: scripts only from this site or carrying this
     /// response's nonce, WebAssembly allowed, nothing inline without the nonce.
     pub fn csp(nonce: &str) -> String {
+        csp_with(nonce, "", "")
+    }
+
+    /// `csp` plus a card provider's script and API origins (its frames come from the
+    /// script's origin and its 3-D Secure host).
+    fn csp_with(nonce: &str, script_origin: &str, api_origin: &str) -> String {
+        let (script, frame, connect) = if script_origin.is_empty() {
+            (String::new(), String::new(), String::new())
+        } else {
+            (
+                format!(" {script_origin}"),
+                format!(" frame-src {script_origin} https://hooks.stripe.com;"),
+                format!(" {api_origin}"),
+            )
+        };
         format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-             img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{script}; style-src 'self'; \
+             img-src 'self' data:; connect-src 'self'{connect};{frame} manifest-src 'self'; worker-src 'self'; \
              object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
     }
 
+    fn insert_csp(value: String) {
+        if let (Ok(v), Some(res)) = (http::HeaderValue::from_str(&value), use_context::<ResponseOptions>()) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+
     pub fn set_csp_header() {
-        if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<ResponseOptions>()) {
-            if let Ok(v) = http::HeaderValue::from_str(&csp(&nonce)) {
-                res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
-            }
+        if let Some(nonce) = use_nonce() {
+            insert_csp(csp(&nonce));
+        }
+    }
+
+    /// On the one page with a card form: lets the card provider's script, frames and API
+    /// in (every other page keeps the strict policy).
+    pub fn allow_card_provider(script_origin: &str, api_origin: &str) {
+        let safe =
+            |o: &str| o.starts_with("http") && o.chars().all(|c| c.is_ascii_alphanumeric() || ":/.-[]".contains(c));
+        if let Some(nonce) = use_nonce().filter(|_| safe(script_origin) && safe(api_origin)) {
+            insert_csp(csp_with(&nonce, script_origin, api_origin));
         }
     }
 
@@ -55,6 +84,8 @@ mod server {
 #[cfg(not(feature = "ssr"))]
 mod client {
     pub fn set_csp_header() {}
+
+    pub fn allow_card_provider(_script_origin: &str, _api_origin: &str) {}
 
     /// Registers /sw.js (called once, when the WebAssembly starts).
     pub fn register_service_worker() {

@@ -127,7 +127,7 @@ pub async fn update(state: &AppState, user: &User, slug: &str, input: &EventInpu
     if !promoted.is_empty() || !passed_over.is_empty() {
         let seq = store::lock_for_answer(&mut tx, event.id, now).await?.map(|(_, seq)| seq).unwrap_or(0);
         for &uid in &promoted {
-            pay_ticket(&mut tx, &event, uid, now).await?;
+            pay_promoted(&mut tx, &event, uid, now).await?;
             store::set_standing(&mut tx, event.id, uid, Standing::Going, None, now).await?;
         }
         mail_promoted(&mut tx, &event, &promoted, seq, now).await?;
@@ -410,6 +410,18 @@ async fn pay_ticket(tx: &mut db::Tx, event: &Event, uid: i64, now: i64) -> Resul
     }
 }
 
+/// Pays the ticket of someone promoted by another person's change. Their credit was read
+/// in this transaction; if it changed at this very moment, the change is refused as a
+/// whole (the message is not about the promoted person's money).
+async fn pay_promoted(tx: &mut db::Tx, event: &Event, uid: i64, now: i64) -> Result<(), AppError> {
+    pay_ticket(tx, event, uid, now).await.map_err(|e| match e {
+        AppError::Conflict(_) => {
+            AppError::Conflict("The waitlist changed at this very moment; please try again.".into())
+        }
+        other => other,
+    })
+}
+
 /// Tells waitlisted people that a place freed but their credit did not cover the ticket.
 async fn mail_passed_over(tx: &mut db::Tx, event: &Event, people: &[i64], seq: i64, now: i64) -> Result<(), AppError> {
     for &user_id in people {
@@ -442,7 +454,7 @@ pub async fn record_answer(
         pay_ticket(tx, &event, uid, now).await?;
     }
     for &p in &promoted {
-        pay_ticket(tx, &event, p, now).await?;
+        pay_promoted(tx, &event, p, now).await?;
     }
     if roster != before {
         store::set_standing(tx, event.id, uid, standing, Some(seq), now).await?;

@@ -3,7 +3,6 @@
 //! of a voucher. No IO: the store applies the same transitions inside conditional writes.
 use crate::core::domain::money::{Currency, Money, MoneyError};
 use crate::core::domain::text::{plain_text, TextError};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 pub const TITLE_MAX: usize = 80;
@@ -138,102 +137,9 @@ impl Transition {
 }
 
 // ---------------------------------------------------------------------------------------
-// Codes
+// Codes: the core's typable codes (lunch invitation codes use the same machinery).
 
-/// Crockford's base 32: digits and capitals without I, L, O and U.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/// Random symbols in a code (75 bits); one check symbol follows.
-const RANDOM_LEN: usize = 15;
-pub const CODE_LEN: usize = RANDOM_LEN + 1;
-
-/// A voucher code, canonical: 16 symbols, the last a check symbol (Luhn mod 32).
-#[derive(Clone, PartialEq, Eq)]
-pub struct VoucherCode(String);
-
-impl std::fmt::Debug for VoucherCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "VoucherCode(…{})", self.hint())
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CodeError {
-    #[error("Please type the voucher code.")]
-    Empty,
-    #[error("A voucher code has 16 letters and digits (like ABCD-EFGH-JKMN-PQRS); this one has {0}.")]
-    WrongLength(usize),
-    #[error("A voucher code has no \"{0}\": please check that character.")]
-    BadCharacter(char),
-    #[error("That code has a typo: please check it against your voucher.")]
-    Typo,
-}
-
-fn value_of(c: char) -> Option<u32> {
-    // Look-alikes read as what they resemble (Crockford): O is zero, I and L are one.
-    let c = match c.to_ascii_uppercase() {
-        'O' => '0',
-        'I' | 'L' => '1',
-        other => other,
-    };
-    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u32)
-}
-
-/// Luhn mod 32 check symbol of `values`.
-fn check_symbol(values: &[u32]) -> u32 {
-    let mut factor = 2;
-    let mut sum = 0;
-    for &v in values.iter().rev() {
-        let addend = factor * v;
-        factor = if factor == 2 { 1 } else { 2 };
-        sum += addend / 32 + addend % 32;
-    }
-    (32 - sum % 32) % 32
-}
-
-impl VoucherCode {
-    /// A new random code.
-    pub fn generate(rng: &mut impl Rng) -> Self {
-        let values: Vec<u32> = (0..RANDOM_LEN).map(|_| rng.gen_range(0..32u32)).collect();
-        let check = check_symbol(&values);
-        Self(values.iter().chain(std::iter::once(&check)).map(|&v| ALPHABET[v as usize] as char).collect())
-    }
-
-    /// What a person typed: any case, spaces and dashes anywhere, O/I/L for 0/1/1. The
-    /// check symbol catches a mistyped character before any lookup.
-    pub fn parse(input: &str) -> Result<Self, CodeError> {
-        let symbols: Vec<char> = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-        if symbols.is_empty() {
-            return Err(CodeError::Empty);
-        }
-        if symbols.len() != CODE_LEN {
-            return Err(CodeError::WrongLength(symbols.len()));
-        }
-        let mut values = Vec::with_capacity(CODE_LEN);
-        for c in symbols {
-            values.push(value_of(c).ok_or(CodeError::BadCharacter(c))?);
-        }
-        let (body, check) = values.split_at(RANDOM_LEN);
-        if check_symbol(body) != check[0] {
-            return Err(CodeError::Typo);
-        }
-        Ok(Self(values.iter().map(|&v| ALPHABET[v as usize] as char).collect()))
-    }
-
-    /// Canonical form (what is hashed for lookups): 16 symbols, no dashes.
-    pub fn canonical(&self) -> &str {
-        &self.0
-    }
-
-    /// For people: four groups of four, "ABCD-EFGH-JKMN-PQRS".
-    pub fn grouped(&self) -> String {
-        self.0.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
-    }
-
-    /// The last group, shown to admins and the buyer to tell vouchers apart.
-    pub fn hint(&self) -> String {
-        self.0.chars().skip(CODE_LEN - 4).collect()
-    }
-}
+pub use crate::core::domain::codes::{CodeError, TypableCode as VoucherCode, CODE_LEN};
 
 // ---------------------------------------------------------------------------------------
 // Templates
@@ -312,51 +218,6 @@ mod tests {
     use super::*;
     use crate::core::domain::ledger::{Account, Book, Entry, Recorded};
     use proptest::prelude::*;
-    use rand::SeedableRng;
-
-    #[test]
-    fn codes_are_grouped_and_read_back_forgivingly() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let code = VoucherCode::generate(&mut rng);
-        let grouped = code.grouped();
-        assert_eq!(grouped.len(), 19);
-        assert_eq!(grouped.matches('-').count(), 3);
-        assert!(!grouped.contains(['I', 'L', 'O', 'U']));
-        assert_eq!(VoucherCode::parse(&grouped), Ok(code.clone()));
-        assert_eq!(VoucherCode::parse(&grouped.to_lowercase().replace('-', " ")), Ok(code.clone()));
-        assert_eq!(VoucherCode::parse(""), Err(CodeError::Empty));
-        assert_eq!(VoucherCode::parse("ABCD-EFGH"), Err(CodeError::WrongLength(8)));
-        assert_eq!(VoucherCode::parse("ABCD-EFGH-JKMN-PQR!"), Err(CodeError::BadCharacter('!')));
-        assert_eq!(VoucherCode::parse("ABCD-EFGH-JKMN-PQRU"), Err(CodeError::BadCharacter('U')));
-        assert!(!format!("{code:?}").contains(code.canonical()), "Debug does not print the secret");
-    }
-
-    proptest! {
-        #[test]
-        fn every_single_typo_is_caught(seed in any::<u64>(), at in 0usize..CODE_LEN, with in 0usize..32) {
-            let code = VoucherCode::generate(&mut rand::rngs::StdRng::seed_from_u64(seed));
-            let mut chars: Vec<char> = code.canonical().chars().collect();
-            let typed = ALPHABET[with] as char;
-            prop_assume!(chars[at] != typed);
-            chars[at] = typed;
-            let typo: String = chars.into_iter().collect();
-            prop_assert_eq!(VoucherCode::parse(&typo), Err(CodeError::Typo));
-        }
-
-        #[test]
-        fn swapping_two_neighbours_is_almost_always_caught(seed in any::<u64>(), at in 0usize..CODE_LEN - 1) {
-            let code = VoucherCode::generate(&mut rand::rngs::StdRng::seed_from_u64(seed));
-            let mut chars: Vec<char> = code.canonical().chars().collect();
-            prop_assume!(chars[at] != chars[at + 1]);
-            // Luhn mod N misses exactly one transposition pair (the two symbols whose
-            // doubled values wrap into each other); every other swap is a typo.
-            let (a, b) = (value_of(chars[at]).unwrap_or(0), value_of(chars[at + 1]).unwrap_or(0));
-            prop_assume!(!((a == 0 && b == 31) || (a == 31 && b == 0)));
-            chars.swap(at, at + 1);
-            let typo: String = chars.into_iter().collect();
-            prop_assert_eq!(VoucherCode::parse(&typo), Err(CodeError::Typo));
-        }
-    }
 
     #[test]
     fn the_state_machine_allows_only_its_arrows() {

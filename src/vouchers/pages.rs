@@ -41,6 +41,7 @@ pub fn VouchersPage() -> impl IntoView {
     let query = use_query_map();
     let redeemed = move || query.read().get("redeemed").is_some();
     let bought = move || query.read().get("bought").is_some();
+    let paid = move || query.read().get("paid").is_some();
     view! {
         <Title text="Credit & vouchers · Hearth" />
         <h1>"Credit & vouchers"</h1>
@@ -58,6 +59,7 @@ pub fn VouchersPage() -> impl IntoView {
                                 };
                                 view! { <p class="notice" role="status">{text}</p> }
                             })}
+                            {paid().then(|| view! { <p class="notice" role="status">"Payment sent. Your voucher's code arrives by mail as soon as the card provider confirms it."</p> })}
                             <Credit page=page.clone() />
                             <RedeemForm code=String::new() />
                             <BuyList page=page.clone() />
@@ -269,13 +271,28 @@ pub fn CardPaymentPage() -> impl IntoView {
         <h1>"Pay by card"</h1>
         <Suspense fallback=|| loading("Starting the payment…")>
             {move || data.get().map(|r| match r {
-                Ok(p) => view! {
-                    <section class="card">
-                        <p>{format!("{} · {}", p.title, p.price)}</p>
-                        <p class="hint">"Your voucher's code is mailed as soon as the card provider confirms the payment."</p>
-                        <p><a href="/vouchers">"Back to your credit"</a></p>
-                    </section>
-                }.into_any(),
+                Ok(p) => {
+                    crate::platform::allow_card_provider(&p.js_origin, &p.api_origin);
+                    let nonce = leptos::nonce::use_nonce();
+                    view! {
+                        <section class="card">
+                            <p><strong>{format!("{} · {}", p.title, p.price)}</strong></p>
+                            <form id="card-form" data-key=p.publishable_key.clone() data-secret=p.client_secret.clone()
+                                data-done=format!("/vouchers?paid={}", p.voucher_id)>
+                                <label for="card-element">"Card"</label>
+                                <div id="card-element" class="card-element"></div>
+                                <p id="card-error" class="form-error" role="alert" aria-live="assertive"></p>
+                                <noscript><p class="form-error">"Paying by card needs JavaScript in this browser."</p></noscript>
+                                <button type="submit" class="button primary">{format!("Pay {}", p.price)}</button>
+                            </form>
+                            <p class="hint">"Card details go to the card provider, never to Hearth. Your voucher's code is mailed as soon as the provider confirms the payment."</p>
+                            <p><a href="/vouchers">"Back to your credit"</a></p>
+                        </section>
+                        <script src=p.js_url.clone() nonce=nonce.clone()></script>
+                        <script src="/pay.js" nonce=nonce></script>
+                    }
+                    .into_any()
+                }
                 Err(e) => view! { <Problem error=e /> }.into_any(),
             })}
         </Suspense>

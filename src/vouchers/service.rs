@@ -181,6 +181,7 @@ pub async fn card_payment(
         tracing::error!(error = %e, voucher_id, "reading the payment failed");
         AppError::Conflict("The card provider can't be reached right now. Please try again in a moment.".into())
     })?;
+    let origin = |u: &str| url::Url::parse(u).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     Ok(CardPaymentView {
         voucher_id,
         title: voucher.title.clone(),
@@ -188,6 +189,8 @@ pub async fn card_payment(
         client_secret: intent.client_secret.unwrap_or_default(),
         publishable_key: settings.stripe_publishable_key.clone(),
         js_url: settings.stripe_js_url.clone(),
+        js_origin: origin(&settings.stripe_js_url),
+        api_origin: origin(&settings.stripe_api_base),
     })
 }
 

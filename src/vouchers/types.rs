@@ -68,6 +68,9 @@ pub struct CardPaymentView {
     pub client_secret: String,
     pub publishable_key: String,
     pub js_url: String,
+    /// Origins the page's Content-Security-Policy lets in: Stripe.js and Stripe's API.
+    pub js_origin: String,
+    pub api_origin: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

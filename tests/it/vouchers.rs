@@ -399,6 +399,18 @@ async fn a_card_purchase_completes_only_on_the_signed_webhook() {
     // The card page gets the intent's client secret from Stripe.
     let page = app.get(&buyer.client, &format!("/vouchers/{}/pay", voucher.id)).await;
     assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("data-secret=\"{intent}_secret_")), "the card form confirms this intent");
+    assert!(html.contains("src=\"https://js.stripe.com/v3/\"") && html.contains("src=\"/pay.js\""));
+    assert!(csp.contains("script-src 'self'") && csp.contains(" https://js.stripe.com;"), "{csp}");
+    assert!(csp.contains(&format!("connect-src 'self' {stripe};")), "{csp}");
+    assert!(csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"), "{csp}");
+    // Every other page keeps the strict policy, and only the buyer sees the card form.
+    let other = app.get(&buyer.client, "/vouchers").await;
+    let strict = other.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!strict.contains("stripe") && !strict.contains("frame-src"), "{strict}");
+    assert_eq!(app.get(&admin.client, &format!("/vouchers/{}/pay", voucher.id)).await.status(), StatusCode::NOT_FOUND);
     // The browser saying it paid changes nothing, and neither may an admin.
     let (status, _) = json(
         app.call(&admin.client, "voucher_transition", &[("voucher", &voucher.id.to_string()), ("transition", "pay")])

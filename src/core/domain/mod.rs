@@ -1,6 +1,7 @@
 //! Pure domain logic: no IO, no framework. Compiled for both the server and the browser.
 pub mod account;
 pub mod admin;
+pub mod codes;
 pub mod email;
 pub mod invitations;
 pub mod jobs;
