@@ -17,6 +17,13 @@ async fn make_admin(app: &TestApp, p: &Person) {
     db::users::set_role(&app.state.db.pool, p.id, Role::Admin).await.unwrap();
 }
 
+/// Ada, signed in, made an admin.
+async fn an_admin(app: &TestApp) -> Person {
+    let admin = person(app, "Ada").await;
+    make_admin(app, &admin).await;
+    admin
+}
+
 /// Gives `member` `amount` of credit through a voucher bought and redeemed (ledger only).
 async fn give_credit(app: &TestApp, key: i64, member: i64, amount: i64) {
     let mut tx = app.state.db.begin_write().await.unwrap();
@@ -102,8 +109,7 @@ async fn credit_is_never_spent_twice_when_tickets_are_paid_at_the_same_moment() 
 #[tokio::test]
 async fn twenty_people_redeeming_one_code_at_once_exactly_one_gets_it() {
     on_every_db!(app, {
-        let admin = person(&app, "Ada").await;
-        make_admin(&app, &admin).await;
+        let admin = an_admin(&app).await;
         let buyer = person(&app, "Bob").await;
         let t = template(&app, &admin, "Twenty", "20").await;
         call_ok(&app, &buyer.client, "buy_voucher", &[("template", &t.to_string()), ("gift_email", "")]).await;
@@ -160,8 +166,7 @@ async fn twenty_people_redeeming_one_code_at_once_exactly_one_gets_it() {
 #[tokio::test]
 async fn a_gift_is_mailed_redeemed_once_and_every_bad_code_is_refused_with_a_reason() {
     let app = spawn_app().await;
-    let admin = person(&app, "Ada").await;
-    make_admin(&app, &admin).await;
+    let admin = an_admin(&app).await;
     let buyer = person(&app, "Bob").await;
     let t = template(&app, &admin, "Coffee", "8.50").await;
     // A gift to an address with no account yet, with a note.
@@ -236,8 +241,7 @@ async fn a_gift_is_mailed_redeemed_once_and_every_bad_code_is_refused_with_a_rea
 async fn admin_pages_and_functions_are_not_found_for_members_and_every_action_is_audited() {
     let app = spawn_app().await;
     let member = person(&app, "Mo").await;
-    let admin = person(&app, "Ada").await;
-    make_admin(&app, &admin).await;
+    let admin = an_admin(&app).await;
     for path in ["/admin", "/admin/vouchers"] {
         assert_eq!(app.get(&member.client, path).await.status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(app.get(&app.new_client(), path).await.status(), StatusCode::NOT_FOUND, "{path} signed out");
@@ -387,8 +391,7 @@ fn intent_event(event_id: &str, intent: &str, voucher_id: i64, amount: i64) -> S
 async fn a_card_purchase_completes_only_on_the_signed_webhook() {
     let Some(stripe) = localstripe() else { return };
     let app = stripe_app(&stripe).await;
-    let admin = person(&app, "Ada").await;
-    make_admin(&app, &admin).await;
+    let admin = an_admin(&app).await;
     let buyer = person(&app, "Bob").await;
     let t = template(&app, &admin, "Card voucher", "15").await;
     let res = app.call(&buyer.client, "buy_voucher", &[("template", &t.to_string())]).await;
@@ -490,8 +493,7 @@ async fn a_card_purchase_completes_only_on_the_signed_webhook() {
 #[tokio::test]
 async fn an_admin_takes_an_event_down_with_a_reason_mailed_to_its_organizer() {
     let app = spawn_app().await;
-    let admin = person(&app, "Ada").await;
-    make_admin(&app, &admin).await;
+    let admin = an_admin(&app).await;
     let ann = person(&app, "Ann").await;
     let bob = person(&app, "Bob").await;
     let start = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string();
@@ -546,8 +548,7 @@ async fn an_admin_takes_an_event_down_with_a_reason_mailed_to_its_organizer() {
 #[tokio::test]
 async fn a_voucher_expires_at_its_time_and_its_value_returns_to_the_site() {
     let app = spawn_app().await;
-    let admin = person(&app, "Ada").await;
-    make_admin(&app, &admin).await;
+    let admin = an_admin(&app).await;
     let buyer = person(&app, "Bob").await;
     let t = template(&app, &admin, "Short-lived", "5").await;
     call_ok(&app, &buyer.client, "buy_voucher", &[("template", &t.to_string())]).await;
