@@ -18,7 +18,7 @@ pub struct Settings {
 
 /// Money: the site's one currency and how cards are paid. With no Stripe secret key the
 /// `manual` provider is used: an admin marks a purchase paid.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PaymentSettings {
     /// ISO 4217 code of every price and credit on this site.
@@ -48,6 +48,20 @@ impl Default for PaymentSettings {
             stripe_js_url: "https://js.stripe.com/v3/".into(),
             webhook_tolerance_secs: 300,
         }
+    }
+}
+
+/// The secrets are never printed.
+impl std::fmt::Debug for PaymentSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &str| if s.trim().is_empty() { "unset" } else { "set" };
+        f.debug_struct("PaymentSettings")
+            .field("currency", &self.currency)
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("stripe_secret_key", &set(&self.stripe_secret_key))
+            .field("stripe_webhook_secret", &set(&self.stripe_webhook_secret))
+            .field("stripe_js_url", &self.stripe_js_url)
+            .finish_non_exhaustive()
     }
 }
 

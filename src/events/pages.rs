@@ -408,10 +408,10 @@ fn Answer(x: EventView, token: String) -> impl IntoView {
             <FormError error />
             <p role="status">{mine}</p>
             {x.price.clone().map(|price| {
-                let cost = if x.ticket_paid {
-                    format!("Ticket {price}: paid. Saying you're going again never pays twice.")
-                } else {
-                    format!("This costs {price}; you have {}. Tickets are not refunded.", x.my_credit.clone().unwrap_or_default())
+                let cost = match (&x.my_credit, x.ticket_paid) {
+                    (_, true) => format!("Ticket {price}: paid. Saying you're going again never pays twice."),
+                    (Some(credit), false) => format!("This costs {price}; you have {credit}. Tickets are not refunded."),
+                    (None, false) => format!("This costs {price}, paid from your credit: log in to say you're going."),
                 };
                 view! {
                     <p class="ticket-price" data-testid="ticket-price">{cost}</p>

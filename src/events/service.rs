@@ -355,6 +355,14 @@ pub async fn answer(
     let Some(uid) = answerer(state, &event, user, token).await? else {
         return Err(if user.is_none() { AppError::Unauthorized } else { AppError::NotFound });
     };
+    // A paid "going" spends credit: only the invitee, signed in, may (a forwarded RSVP
+    // link answers for its owner but never pays for them), and not while banned.
+    if event.ticket_price.is_some() && choice == Rsvp::Going {
+        match user {
+            Some(u) if u.id == uid => u.not_banned()?,
+            _ => return Err(AppError::Unauthorized),
+        }
+    }
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let Some(answered) = record_answer(&mut tx, event.id, uid, choice, now).await? else {
@@ -538,6 +546,11 @@ pub async fn cancel(state: &AppState, user: &User, slug: &str) -> Result<Ended, 
             .flatten()
             .collect();
         let mut tx = state.db.begin_write().await?;
+        // A draft that once had paid tickets (an admin unpublished it) is kept: its tickets
+        // stay in the ledger, and a new event must never inherit its id.
+        if ledger::count_keys(&mut *tx, &Entry::tickets_of(event.id)).await? > 0 {
+            return Err(AppError::Conflict("This event has paid tickets, so it can't be deleted.".into()));
+        }
         if !store::delete_draft(&mut tx, event.id).await? {
             return Err(refusal(state, tx, event.id, now).await?);
         }
@@ -644,7 +657,9 @@ pub async fn page(
     let editable = is_organizer && domain::may(Action::Edit, event.state, event.schedule, now).is_ok();
     let locale = crate::core::server::context::locale();
     let price = event.ticket_price.map(|p| p.format(locale));
-    let (my_credit, ticket_paid) = match (event.ticket_price, invitee_id) {
+    // The credit is shown to its owner only (not to whoever holds their RSVP link).
+    let signed_in_invitee = invitee_id.filter(|uid| user.is_some_and(|u| u.id == *uid));
+    let (my_credit, ticket_paid) = match (event.ticket_price, signed_in_invitee) {
         (Some(p), Some(uid)) => (
             Some(ledger::credit(pool, uid, p.currency).await?.format(locale)),
             ledger::recorded(pool, &Entry::ticket_key(event.id, uid)).await?,

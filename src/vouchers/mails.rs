@@ -11,7 +11,7 @@ use crate::core::registry::{BoxFuture, MailKind};
 use crate::core::state::AppState;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VoucherMail {
     /// To the buyer of a voucher for themselves: its code.
@@ -30,6 +30,13 @@ impl Mail for VoucherMail {
             }
             Self::VoucherRefunded { voucher_id } => format!("voucher-refunded:{voucher_id}"),
         }
+    }
+}
+
+/// Never prints a code.
+impl std::fmt::Debug for VoucherMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VoucherMail({})", self.cause())
     }
 }
 

@@ -165,6 +165,7 @@ pub async fn card_payment(
     voucher_id: i64,
     locale: Locale,
 ) -> Result<CardPaymentView, AppError> {
+    user.not_banned()?;
     let voucher = store::get(&state.db.pool, voucher_id)
         .await?
         .filter(|v| v.buyer_id == user.id && v.provider == Provider::Stripe)
@@ -230,6 +231,7 @@ pub async fn complete_payment(tx: &mut db::Tx, voucher: &Voucher, now: i64) -> R
 /// any lookup; attempts are limited per member and per address; of two people redeeming
 /// one code at the same moment exactly one gets it (a conditional UPDATE on its status).
 pub async fn redeem(state: &AppState, user: &User, ip: &str, typed: &str) -> Result<Money, AppError> {
+    user.not_banned()?;
     let code = VoucherCode::parse(typed).map_err(|e| AppError::invalid("code", e))?;
     let slow_down = "You have tried many codes in the last hour; please wait a while and check the code.";
     accounts::limit(state, &format!("voucher-redeem:member:{}", user.id), HOUR, REDEEMS_PER_MEMBER_PER_HOUR, slow_down)
@@ -249,6 +251,7 @@ pub async fn redeem(state: &AppState, user: &User, ip: &str, typed: &str) -> Res
 
 /// The buyer of a voucher for themselves adds it to their credit without typing its code.
 pub async fn redeem_own(state: &AppState, user: &User, voucher_id: i64) -> Result<Money, AppError> {
+    user.not_banned()?;
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let voucher = store::get(&mut *tx, voucher_id)
@@ -328,22 +331,19 @@ pub async fn on_stripe_event(state: &AppState, event: &stripe::Event) -> Result<
         match voucher {
             None => WebhookOutcome::Ignored("a payment for no voucher of ours"),
             Some(v) if v.provider != Provider::Stripe => WebhookOutcome::Ignored("a voucher not paid by card"),
-            Some(v) if v.payment_ref.as_deref().is_some_and(|r| r != intent_id) => {
+            // Only the intent this app created for the voucher (and recorded) completes it:
+            // another system's payment on a shared account names no voucher of ours.
+            Some(v) if v.payment_ref.as_deref() != Some(intent_id) => {
                 WebhookOutcome::Ignored("a payment that is not this voucher's")
             }
             Some(v) if amount != Some(v.price.minor) || !currency.eq_ignore_ascii_case(v.price.currency.code()) => {
                 tracing::error!(voucher_id = v.id, intent_id, ?amount, currency, "paid amount differs from the price");
                 WebhookOutcome::Ignored("an amount that is not the voucher's price")
             }
-            Some(v) => {
-                if v.payment_ref.is_none() {
-                    store::set_payment_ref(&mut *tx, v.id, intent_id).await?;
-                }
-                match complete_payment(&mut tx, &v, now).await? {
-                    Paid::Now => WebhookOutcome::Completed(v.id),
-                    Paid::Already => WebhookOutcome::AlreadyPaid,
-                }
-            }
+            Some(v) => match complete_payment(&mut tx, &v, now).await? {
+                Paid::Now => WebhookOutcome::Completed(v.id),
+                Paid::Already => WebhookOutcome::AlreadyPaid,
+            },
         }
     };
     tx.commit().await?;
@@ -458,6 +458,13 @@ pub async fn transition(
             tracing::error!(error = %e, voucher_id, "refund failed");
             AppError::Conflict("The card provider did not accept the refund; nothing changed. Try again later.".into())
         })?;
+        if !matches!(refund.status.as_str(), "succeeded" | "pending") {
+            tracing::error!(voucher_id, status = %refund.status, "refund not accepted");
+            return Err(AppError::Conflict(format!(
+                "The card provider answered \"{}\" to the refund; nothing changed here. Try again later.",
+                refund.status
+            )));
+        }
         Some(refund.id)
     } else {
         None

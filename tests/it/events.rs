@@ -906,14 +906,28 @@ async fn pay_once_and_refuse_short_credit(app: &TestApp) {
             );
         }
         let slug = paid_event(app, &ann, "Paid talk", &[], &[&bob]).await;
+        // Bob's RSVP link, forwarded to someone without his session, never pays with his
+        // credit, and the page it opens does not show his credit.
+        deliver_all(&app.state).await;
+        let token = rsvp_token(app, &email_of("Bob")).await;
+        add_credit(app, 7, bob.id, 500).await;
+        let stranger = app.new_client();
+        let (s, _) = answer(app, &stranger, &slug, "going", &token).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let page = app.get(&stranger, &format!("/events/{slug}?t={token}")).await.text().await.unwrap();
+        assert!(
+            page.contains("log in to say you're going") && !page.contains("€5.00"),
+            "no credit shown to a link holder"
+        );
+        assert_eq!(credit_of(app, bob.id).await, 500);
         // No credit: refused, with the price and the credit; nothing is kept.
         let (s, body) = call(app, &bob.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
         assert_eq!(s, StatusCode::CONFLICT, "{body}");
-        assert!(body.to_string().contains("This costs €8.00, and you have €0.00."), "{body}");
+        assert!(body.to_string().contains("This costs €8.00, and you have €5.00."), "{body}");
         let page = app.get(&bob.client, &format!("/events/{slug}")).await.text().await.unwrap();
-        assert!(page.contains("This costs €8.00; you have €0.00."), "the price is shown before the tap");
+        assert!(page.contains("This costs €8.00; you have €5.00."), "the price is shown before the tap");
         assert!(page.contains("No answer yet") || page.contains("Your answer: No answer"), "no answer was kept");
-        add_credit(app, 1, bob.id, 2_000).await;
+        add_credit(app, 1, bob.id, 1_500).await;
         let (s, body) = call(app, &bob.client, "answer_event", &[("slug", &slug), ("answer", "going")]).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert_eq!((credit_of(app, bob.id).await, earnings_of(app, ann.id).await), (1_200, 800));
@@ -934,6 +948,16 @@ async fn pay_once_and_refuse_short_credit(app: &TestApp) {
         edit.push(("slug", &slug));
         let (s, body) = call(app, &ann.client, "update_event", &edit).await;
         assert_eq!((s, body["Invalid"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("ticket_price")));
+        // Taken down by an admin, the event becomes a draft again; with paid tickets it can't
+        // be deleted (a new event must never inherit its id, and with it the tickets).
+        let ada = person(app, "Ada").await;
+        db::users::set_role(&app.state.db.pool, ada.id, hearth::core::domain::account::Role::Admin).await.unwrap();
+        let (s, _) = call(app, &ada.client, "admin_unpublish_event", &[("slug", &slug), ("reason", "Test")]).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, body) = call(app, &ann.client, "cancel_event", &[("slug", &slug), ("confirm", "yes")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(body.to_string().contains("paid tickets"), "{body}");
+        assert_eq!(earnings_of(app, ann.id).await, 800);
     }
 }
 
