@@ -145,7 +145,6 @@ pub async fn buy(
             id,
             template.price.minor,
             template.price.currency.code(),
-            None,
         )
         .await
         .map_err(|e| {

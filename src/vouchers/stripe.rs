@@ -70,6 +70,11 @@ async fn post<T: serde::de::DeserializeOwned>(
         .form(form)
         .send()
         .await?;
+    decode(response).await
+}
+
+/// Stripe's answer: the object, or its error message with the status.
+async fn decode<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, StripeError> {
     let status = response.status();
     let body = response.text().await?;
     if !status.is_success() {
@@ -79,24 +84,19 @@ async fn post<T: serde::de::DeserializeOwned>(
     Ok(serde_json::from_str(&body)?)
 }
 
-/// A PaymentIntent for a voucher (the key makes a retried purchase reuse it). `confirm_with`
-/// confirms at once with a payment method id (the tests' stand-in for the card form).
+/// A PaymentIntent for a voucher (the key makes a retried purchase reuse it); the card
+/// form confirms it in the browser.
 pub async fn create_payment_intent(
     settings: &PaymentSettings,
     voucher_id: i64,
     amount: i64,
     currency: &str,
-    confirm_with: Option<&str>,
 ) -> Result<PaymentIntent, StripeError> {
-    let mut form = vec![
+    let form = [
         ("amount", amount.to_string()),
         ("currency", currency.to_ascii_lowercase()),
         ("metadata[voucher_id]", voucher_id.to_string()),
     ];
-    if let Some(pm) = confirm_with {
-        form.push(("payment_method", pm.to_string()));
-        form.push(("confirm", "true".to_string()));
-    }
     post(settings, "/v1/payment_intents", &format!("hearth-voucher-{voucher_id}"), &form).await
 }
 
@@ -106,14 +106,7 @@ pub async fn retrieve_payment_intent(settings: &PaymentSettings, id: &str) -> Re
         return Err(StripeError::Refused { status: 400, message: "not a payment id".into() });
     }
     let url = format!("{}/v1/payment_intents/{id}", settings.stripe_api_base.trim_end_matches('/'));
-    let response = client().get(url).basic_auth(settings.stripe_secret_key.trim(), Some("")).send().await?;
-    let status = response.status();
-    let body = response.text().await?;
-    if !status.is_success() {
-        let message = serde_json::from_str::<ErrorBody>(&body).map(|b| b.error.message).unwrap_or_default();
-        return Err(StripeError::Refused { status: status.as_u16(), message });
-    }
-    Ok(serde_json::from_str(&body)?)
+    decode(client().get(url).basic_auth(settings.stripe_secret_key.trim(), Some("")).send().await?).await
 }
 
 /// Refunds the whole payment of a voucher (once: the key names the voucher).
