@@ -5,7 +5,7 @@ use super::api::*;
 use super::domain::VoucherStatus;
 use super::types::*;
 use crate::core::error::AppError;
-use crate::ui::components::form::{action_error, FormError, Submit};
+use crate::ui::components::form::{action_error, typed, FormError, Submit};
 use crate::ui::components::layout::{PageProblem, Section};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -28,11 +28,6 @@ fn Problem(error: AppError) -> impl IntoView {
 
 fn loading(what: &'static str) -> impl IntoView {
     view! { <p class="loading" role="status">{what}</p> }
-}
-
-/// The typed text of field `name` after a failed post without JavaScript.
-fn typed(name: &'static str) -> Signal<String> {
-    crate::ui::components::form::typed(name)
 }
 
 #[component]

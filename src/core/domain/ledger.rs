@@ -51,18 +51,6 @@ impl Account {
     pub fn never_negative(&self) -> bool {
         matches!(self, Self::Credit(_))
     }
-
-    /// What a member reads in their ledger.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Credit(_) => "Credit",
-            Self::Earnings(_) => "Ticket earnings",
-            Self::VoucherLiability => "Vouchers outstanding",
-            Self::Clearing => "Card payments",
-            Self::Refunds => "Refunds due",
-            Self::Site => "Site",
-        }
-    }
 }
 
 /// Why money moved.

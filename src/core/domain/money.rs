@@ -119,22 +119,11 @@ impl Money {
         Self { minor, currency }
     }
 
-    pub fn zero(currency: Currency) -> Self {
-        Self { minor: 0, currency }
-    }
-
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch);
         }
         self.minor.checked_add(other.minor).map(|m| Money::new(m, self.currency)).ok_or(MoneyError::Overflow)
-    }
-
-    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch);
-        }
-        self.minor.checked_sub(other.minor).map(|m| Money::new(m, self.currency)).ok_or(MoneyError::Overflow)
     }
 
     /// Parses what a person typed as a positive amount, at most [`MAX_MAJOR`]: "8",
