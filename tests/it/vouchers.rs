@@ -491,61 +491,6 @@ async fn a_card_purchase_completes_only_on_the_signed_webhook() {
 }
 
 #[tokio::test]
-async fn an_admin_takes_an_event_down_with_a_reason_mailed_to_its_organizer() {
-    let app = spawn_app().await;
-    let admin = an_admin(&app).await;
-    let ann = person(&app, "Ann").await;
-    let bob = person(&app, "Bob").await;
-    let start = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string();
-    let res = app
-        .call(
-            &ann.client,
-            "create_event",
-            &[
-                ("title", "Dubious sale"),
-                ("description", ""),
-                ("online_link", "https://meet.example/x"),
-                ("start_local", &start),
-                ("time_zone", "UTC"),
-                ("duration_minutes", "60"),
-            ],
-        )
-        .await;
-    let slug = res.headers()["location"].to_str().unwrap().trim_start_matches("/events/").to_string();
-    call_ok(&app, &ann.client, "invite_to_event", &[("slug", &slug), ("addresses", &email_of("Bob"))]).await;
-    call_ok(&app, &ann.client, "publish_event", &[("slug", &slug)]).await;
-    assert_eq!(app.get(&bob.client, &format!("/events/{slug}")).await.status(), StatusCode::OK);
-    // Members can't; the admin page lists it.
-    assert_eq!(app.get(&bob.client, "/admin/events").await.status(), StatusCode::NOT_FOUND);
-    let (status, _) =
-        json(app.call(&bob.client, "admin_unpublish_event", &[("slug", &slug), ("reason", "no")]).await).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let page = app.get(&admin.client, "/admin/events").await.text().await.unwrap();
-    assert!(page.contains("Dubious sale") && page.contains(&email_of("Ann")), "every event, with its organizer");
-    // A reason is required.
-    let (status, body) =
-        json(app.call(&admin.client, "admin_unpublish_event", &[("slug", &slug), ("reason", " ")]).await).await;
-    assert_eq!((status, body["Invalid"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
-    call_ok(&app, &admin.client, "admin_unpublish_event", &[("slug", &slug), ("reason", "Selling fake tickets")]).await;
-    // The invitee no longer sees it; the organizer still does, and is told why.
-    assert_eq!(app.get(&bob.client, &format!("/events/{slug}")).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&ann.client, &format!("/events/{slug}")).await.status(), StatusCode::OK);
-    deliver_all(&app.state).await;
-    let mail =
-        mails_to(&app.state, &email_of("Ann")).await.into_iter().find(|m| m.subject == "Taken down: Dubious sale");
-    assert!(mail.is_some_and(|m| m.text_body.contains("Selling fake tickets")));
-    let log = db::audit::recent(&app.state.db.pool, 5).await.unwrap();
-    assert!(log
-        .iter()
-        .any(|a| a.action == "event.unpublish" && a.detail == "Selling fake tickets" && a.actor == email_of("Ada")));
-    // Twice: nothing more happens.
-    let (status, _) =
-        json(app.call(&admin.client, "admin_unpublish_event", &[("slug", &slug), ("reason", "again")]).await).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    app.shutdown().await;
-}
-
-#[tokio::test]
 async fn a_voucher_expires_at_its_time_and_its_value_returns_to_the_site() {
     let app = spawn_app().await;
     let admin = an_admin(&app).await;
