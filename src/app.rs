@@ -1,5 +1,6 @@
 //! The HTML shell and the route table. No logic, no data fetching.
 use crate::events::pages::{AdminEventsPage, EventPage, EventsPage, NewEventPage};
+use crate::lunches::pages::{AdminLunchesPage, LunchFeedPage, LunchJoinPage, LunchPage, LunchesPage};
 use crate::platform;
 use crate::santa::pages::{ExchangePage, GiftPage, PresentPage, SantaPage, WallPage};
 use crate::ui::components::layout::{AdminSections, AppShell, Section, Sections};
@@ -39,14 +40,15 @@ const SECTIONS: &[Section] = &[
     crate::santa::pages::SECTION,
     crate::events::pages::SECTION,
     crate::vouchers::pages::SECTION,
-    Section {
-        href: "/lunches", icon: "🥪", label: "Lunches", title: "Lunches", blurb: "Meet new people over lunch."
-    },
+    crate::lunches::pages::SECTION,
 ];
 
 /// The gatherings' admin pages, listed on `/admin`.
-const ADMIN_SECTIONS: &[(&str, &str)] =
-    &[("/admin/events", "Every event"), ("/admin/vouchers", "Vouchers and templates")];
+const ADMIN_SECTIONS: &[(&str, &str)] = &[
+    ("/admin/events", "Every event"),
+    ("/admin/vouchers", "Vouchers and templates"),
+    ("/admin/lunches", "Lunches: food types, locations, every lunch"),
+];
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -82,7 +84,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/events") view=AdminEventsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/vouchers") view=AdminVouchersPage ssr=SsrMode::Async />
-                    <Route path=path!("/lunches") view=LunchesPage />
+                    <Route path=path!("/admin/lunches") view=AdminLunchesPage ssr=SsrMode::Async />
+                    <Route path=path!("/lunches") view=LunchesPage ssr=SsrMode::Async />
+                    <Route path=path!("/lunches/join") view=LunchJoinPage ssr=SsrMode::Async />
+                    <Route path=path!("/lunches/feed") view=LunchFeedPage ssr=SsrMode::Async />
+                    <Route path=path!("/lunches/:id") view=LunchPage ssr=SsrMode::Async />
                     <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async />
                 </Routes>
             </AppShell>

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod core;
 pub mod events;
+pub mod lunches;
 pub mod platform;
 pub mod santa;
 pub mod ui;
@@ -15,7 +16,8 @@ pub mod vouchers;
 
 /// Every gathering's registration with the core: adding a gathering adds one line here.
 #[cfg(feature = "ssr")]
-pub static GATHERINGS: &[&core::registry::Gathering] = &[&santa::GATHERING, &events::GATHERING, &vouchers::GATHERING];
+pub static GATHERINGS: &[&core::registry::Gathering] =
+    &[&santa::GATHERING, &events::GATHERING, &vouchers::GATHERING, &lunches::GATHERING];
 
 /// Entry point of the WebAssembly bundle. Pages are rendered on the server only; Leptos's
 /// island script calls this, then hydrates each `#[island]` of the page on its own.

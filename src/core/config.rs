@@ -14,6 +14,51 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub media: MediaSettings,
     pub payments: PaymentSettings,
+    pub lunches: LunchSettings,
+}
+
+/// Lunches: the key of the bad-pair hashes, and how soon availability changes are matched.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LunchSettings {
+    /// The secret the bad-pair Bloom filter hashes pairs with (HEARTH_LUNCHES__PAIR_KEY, at
+    /// least 32 characters). It is never stored in the database, so a dump of the database
+    /// does not say who would rather not lunch with whom. Required unless in dev mode.
+    pub pair_key: String,
+    /// A change to availability for the coming week runs the matching at most this many
+    /// seconds later (changes within that time share one run).
+    pub matching_debounce_secs: u64,
+}
+
+impl Default for LunchSettings {
+    fn default() -> Self {
+        Self { pair_key: String::new(), matching_debounce_secs: 60 }
+    }
+}
+
+/// The key is never printed.
+impl std::fmt::Debug for LunchSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LunchSettings")
+            .field("pair_key", &if self.pair_key.is_empty() { "(not set)" } else { "(set)" })
+            .field("matching_debounce_secs", &self.matching_debounce_secs)
+            .finish()
+    }
+}
+
+/// Used when no key is configured in dev mode (a dev database's pairs are not secret).
+const DEV_PAIR_KEY: &str = "hearth dev mode: not a secret, set lunches.pair_key";
+pub const PAIR_KEY_MIN_LEN: usize = 32;
+
+impl LunchSettings {
+    /// The key's bytes (the dev key when none is set; `validate` refuses that outside dev mode).
+    pub fn pair_key(&self) -> Vec<u8> {
+        if self.pair_key.is_empty() {
+            DEV_PAIR_KEY.as_bytes().to_vec()
+        } else {
+            self.pair_key.as_bytes().to_vec()
+        }
+    }
 }
 
 /// Money: the site's one currency and how cards are paid. With no Stripe secret key the
@@ -318,6 +363,18 @@ impl Settings {
         }
         self.check_oidc()?;
         self.check_payments()?;
+        let key = self.lunches.pair_key.trim();
+        if key.is_empty() && !self.server.dev_mode {
+            anyhow::bail!(
+                "lunches.pair_key is not set: set HEARTH_LUNCHES__PAIR_KEY to a random secret of at least {PAIR_KEY_MIN_LEN} \
+                 characters (for example the output of `openssl rand -hex 32`); it keys the hashes of bad lunch pairs"
+            );
+        }
+        if !key.is_empty() && key.len() < PAIR_KEY_MIN_LEN {
+            anyhow::bail!(
+                "lunches.pair_key is too short: use a random secret of at least {PAIR_KEY_MIN_LEN} characters"
+            );
+        }
         if self.server.dev_mode && !listens_on_loopback(&self.server.addr) {
             if !self.server.allow_dev_mode_on_network {
                 anyhow::bail!(

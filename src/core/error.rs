@@ -16,6 +16,9 @@ pub enum AppError {
     /// The account was banned by an admin: it cannot invite, create codes or buy.
     #[error("An admin has suspended your account: you can't invite people, create codes or buy.")]
     Suspended,
+    /// Refused for a reason the person can read (403), e.g. "Your account cannot invite".
+    #[error("{0}")]
+    Denied(String),
     #[error("We couldn't find that.")]
     NotFound,
     #[error("{0}")]
@@ -38,7 +41,7 @@ impl AppError {
         match self {
             Self::Invalid { .. } => 422,
             Self::Unauthorized => 401,
-            Self::Forbidden | Self::Suspended => 403,
+            Self::Forbidden | Self::Suspended | Self::Denied(_) => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 const CORE: &[&str] = &["src/core", "src/ui", "src/platform.rs"];
 /// The gathering folders (a new gathering adds its folder here and in `GATHERINGS`).
-const GATHERINGS: &[&str] = &["santa", "events", "vouchers"];
+const GATHERINGS: &[&str] = &["santa", "events", "vouchers", "lunches"];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
     assert!(path.exists(), "{} is listed but does not exist", path.display());

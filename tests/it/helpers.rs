@@ -82,6 +82,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
     s.worker.enabled = false;
     s.worker.poll_interval_ms = 50;
     s.worker.backoff_base_secs = 60;
+    s.lunches.pair_key = "integration tests: a key of 32+ characters".into();
     s
 }
 

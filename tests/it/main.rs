@@ -10,6 +10,7 @@ mod crash;
 mod db;
 mod events;
 mod http;
+mod lunches;
 mod oidc;
 mod santa;
 mod smtp;
