@@ -4,6 +4,7 @@
 // from CDP's Network.loadingFinished. Used by the budget test (tests/budgets.spec.ts, in
 // the README's test command) and by bench/pages (which adds slow-phone timings).
 const { request } = require("@playwright/test");
+const { execFileSync } = require("node:child_process");
 
 const json = { Accept: "application/json" };
 
@@ -35,6 +36,40 @@ async function call(who, endpoint, form) {
   return res;
 }
 
+/** Lunches need an admin (the first code): with the server binary at hand (HEARTH_BIN and
+ * its configuration in the environment, as scripts/test and bench/pages export them), Ann
+ * becomes one, keeps a location and a food type, invites Bob with a code, both say when
+ * they are free tomorrow and the matching proposes their lunch. */
+async function lunchPages(ann, bob) {
+  if (!process.env.HEARTH_BIN) throw new Error("HEARTH_BIN is not set: the lunch pages need `hearth admin grant`");
+  execFileSync(process.env.HEARTH_BIN, ["admin", "grant", ann.email], { env: process.env, stdio: "pipe" });
+  const stamp = `${Date.now()}`.slice(-6);
+  await call(ann, "save_lunch_list_item", { list: "locations", name: `Budget office ${stamp}`, time_zone: "Europe/Paris" });
+  await call(ann, "save_lunch_list_item", { list: "foods", name: `Budget soup ${stamp}` });
+  const admin = await (await call(ann, "get_admin_lunches", {})).json();
+  const location = admin.locations.find((l) => l.name.endsWith(stamp)).id;
+  await call(ann, "create_lunch_code", {});
+  const code = (await (await call(ann, "get_lunches_page", {})).json()).new_code;
+  await call(bob, "join_lunches", { code });
+  const tomorrow = new Date(Date.now() + 86400_000).toISOString().slice(0, 10);
+  for (const who of [ann, bob]) {
+    await call(who, "save_lunch_profile", { location: `${location}` });
+    await call(who, "save_lunch_window", { repeat: "date", date: tomorrow, from: "12:00", until: "13:30" });
+    await call(who, "save_lunch_window", { repeat: "fri", from: "12:00", until: "14:00" });
+  }
+  await call(ann, "run_lunch_matching", {});
+  const page = await (await call(ann, "get_lunches_page", {})).json();
+  const lunch = [...page.proposed, ...page.upcoming][0];
+  if (!lunch) throw new Error("the matching proposed no lunch");
+  return [
+    { name: "/lunches", path: "/lunches", who: ann, budget: 150 },
+    { name: "a lunch", path: `/lunches/${lunch.id}`, who: ann, budget: 150 },
+    { name: "the lunch feed", path: "/lunches/feed", who: bob, budget: 150 },
+    { name: "join lunches (a code)", path: `/lunches/join?code=${code}`, who: null, budget: 100 },
+    { name: "/admin/lunches", path: "/admin/lunches", who: ann, budget: 150 },
+  ];
+}
+
 /** Makes a drawn three-member exchange and an unused link; returns the page kinds as
  * { name, path, who (a signed-in API context or null), budget (KB) } and the exchange id. */
 async function preparePages(base) {
@@ -61,6 +96,7 @@ async function preparePages(base) {
   await call(ann, "invite_to_event", { slug, addresses: bob.email });
   await call(ann, "publish_event", { slug });
   await call(bob, "answer_event", { slug, answer: "going" });
+  const lunches = await lunchPages(ann, bob);
   const pages = [
     { name: "home", path: "/", who: null, budget: 100 },
     { name: "sign up", path: "/signup", who: null, budget: 150 },
@@ -81,6 +117,7 @@ async function preparePages(base) {
     { name: "a sign-in problem", path: "/auth/problem?code=expired", who: null, budget: 100 },
     { name: "/vouchers", path: "/vouchers", who: bob, budget: 150 },
     { name: "redeem (from a mail)", path: "/vouchers/redeem?code=ABCD-EFGH-JKMN-PQRS", who: bob, budget: 150 },
+    ...lunches,
   ];
   return { pages, id, ann };
 }

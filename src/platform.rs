@@ -122,10 +122,25 @@ mod client {
     }
 
     /// Listens to a server-sent event stream and calls `on_change` at each "changed"
-    /// event, for as long as the page is open.
+    /// event, for as long as the page is open. A change heard while a form of the page is
+    /// being sent is left alone: the form's answer is the next page (a reload then would
+    /// cancel that navigation and show the old address again).
     pub fn watch(url: &str, on_change: impl Fn() + 'static) {
+        let leaving = std::rc::Rc::new(std::cell::Cell::new(false));
+        if let Some(window) = web_sys::window() {
+            if let Some(document) = window.document() {
+                let l = leaving.clone();
+                listen(&document, "submit", move || l.set(true));
+            }
+            let l = leaving.clone();
+            listen(&window, "pageshow", move || l.set(false));
+        }
         if let Ok(source) = web_sys::EventSource::new(url) {
-            listen(&source, "changed", on_change);
+            listen(&source, "changed", move || {
+                if !leaving.get() {
+                    on_change();
+                }
+            });
         }
     }
 

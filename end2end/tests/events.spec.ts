@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { freshEmail, followMailLink, followMailLinkMatching, localIn, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
+import { finishSignUp, followMailLinkMatching, freshEmail, localIn, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
 
 /** A small PNG (8×8, red), made here so the test needs no file on disk. */
 const PNG = Buffer.from(
@@ -78,14 +78,7 @@ test("an organizer creates an event with a photo, invites a member and a newcome
 
   // Cy has no account: the "Going" link leads to sign-up, then back to the answer.
   await followMailLinkMatching(cy, cyEmail, `You are invited: ${title}`, /rsvp%3Dgoing/);
-  await waitForHydration(cy);
-  await expect(cy.getByLabel("Email")).toHaveValue(cyEmail);
-  await cy.getByLabel("Your name").fill("Cy");
-  await cy.getByLabel("Password").fill("correct horse battery");
-  await cy.getByRole("button", { name: "Create my account" }).click();
-  await expect(cy.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
-  await followMailLink(cy, cyEmail, "Confirm your email for Hearth");
-  await cy.getByRole("button", { name: "Continue as Cy" }).click();
+  await finishSignUp(cy, "Cy", cyEmail);
   await expect(cy.getByRole("heading", { name: title })).toBeVisible();
   await waitForHydration(cy);
   await cy.getByRole("button", { name: "Yes, I'm going" }).click();

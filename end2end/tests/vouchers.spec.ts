@@ -1,6 +1,6 @@
 import { test, expect } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { freshEmail, followMailLink, followMailLinkMatching, localIn, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
+import { finishSignUp, followMailLinkMatching, freshEmail, localIn, newPerson, shot, signUpAndVerify, waitForHydration } from "./helpers";
 
 /** `hearth admin grant EMAIL`, the documented way to make the first admin (scripts/test
  * exports the server binary and its configuration). */
@@ -65,14 +65,7 @@ test("an admin creates a template, a member gives a voucher, the newcomer redeem
 
   // Cy follows the gift mail: sign up with the address, verify, land on the redeem page.
   await followMailLinkMatching(cy, cyEmail, "Bob sent you a gift", /signup/);
-  await waitForHydration(cy);
-  await expect(cy.getByLabel("Email")).toHaveValue(cyEmail);
-  await cy.getByLabel("Your name").fill("Cy");
-  await cy.getByLabel("Password").fill("correct horse battery");
-  await cy.getByRole("button", { name: "Create my account" }).click();
-  await expect(cy.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
-  await followMailLink(cy, cyEmail, "Confirm your email for Hearth");
-  await cy.getByRole("button", { name: "Continue as Cy" }).click();
+  await finishSignUp(cy, "Cy", cyEmail);
   await expect(cy.getByRole("heading", { name: "Redeem a voucher" })).toBeVisible();
   await waitForHydration(cy);
   await expect(cy.getByLabel("Voucher code")).toHaveValue(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);

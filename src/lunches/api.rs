@@ -112,8 +112,8 @@ pub async fn answer_lunch(id: i64, answer: String, t: Option<String>) -> Result<
     };
     super::service::answer(&state, user.as_ref(), t.as_deref(), id, accept).await?;
     let back = match t.filter(|t| crate::core::crypto::looks_like_token(t)) {
-        Some(t) => format!("/lunches/{id}?t={t}&done=answer"),
-        None => format!("/lunches/{id}?done=answer"),
+        Some(t) => format!("/lunches/{id}?t={t}"),
+        None => format!("/lunches/{id}"),
     };
     leptos_axum::redirect(&back);
     Ok(())
@@ -131,7 +131,7 @@ pub async fn review_lunch(id: i64, enjoyed: String, avoid: Option<Vec<i64>>) -> 
         _ => return Err(AppError::invalid("enjoyed", "Please say whether you enjoyed it.")),
     };
     super::service::review(&state, &user, id, enjoyed, &avoid.unwrap_or_default()).await?;
-    leptos_axum::redirect(&format!("/lunches/{id}?done=review"));
+    leptos_axum::redirect(&format!("/lunches/{id}"));
     Ok(())
 }
 

@@ -96,7 +96,7 @@ fn JoinCard(code: String) -> impl IntoView {
     let invalid = move || error.get().is_some_and(|e| e.field() == Some("code"));
     view! {
         <section class="card">
-            <h2>"Join lunches"</h2>
+            <h2>"Your invitation"</h2>
             <p>"Lunches are by invitation. Type the code a member gave you."</p>
             <ActionForm action=join>
                 <FormError error />
@@ -439,8 +439,8 @@ pub fn LunchPage() -> impl IntoView {
             {move || data.get().map(|r| match r {
                 Ok(l) => view! {
                     {match done().as_deref() {
-                        Some("answer") => Some(notice("Thanks, your answer is saved.")),
-                        Some("review") => Some(notice("Thanks for your review.")),
+                        Some("answer_lunch") => Some(notice("Thanks, your answer is saved.")),
+                        Some("review_lunch") => Some(notice("Thanks for your review.")),
                         _ => None,
                     }}
                     <LunchDetail l />
@@ -600,7 +600,10 @@ pub fn AdminLunchesPage() -> impl IntoView {
             {move || data.get().map(|r| match r {
                 Ok(page) => view! {
                     {query.read().get("saved").is_some().then(|| notice("Saved."))}
-                    {query.read().get("matched").map(|n| view! { <p class="notice" role="status">{format!("Matching ran: {n} lunches proposed.")}</p> })}
+                    {query.read().get("matched").map(|n| {
+                        let what = if n == "1" { "1 lunch".to_string() } else { format!("{n} lunches") };
+                        view! { <p class="notice" role="status">{format!("Matching ran: {what} proposed.")}</p> }
+                    })}
                     <AdminList list="foods" title="Food types" items=page.foods.clone() />
                     <AdminList list="locations" title="Locations" items=page.locations.clone() />
                     <AdminLunchTable page=page.clone() />

@@ -371,9 +371,10 @@ async fn crowds(
     now: i64,
     tz: Tz,
 ) -> Result<Vec<CrowdView>, AppError> {
-    let mut tx = state.db.begin_write().await?;
+    // A read transaction (not `begin_write`: a page view takes no write lock).
+    let mut tx = state.db.pool.begin().await?;
     let candidates = store::candidates(&mut tx).await?;
-    let windows = store::all_windows(&mut *tx).await?;
+    let windows = store::all_windows(&mut *tx, Some(location)).await?;
     let rows = store::history(&mut tx).await?;
     let bad = load_bad_pairs(&mut tx).await?;
     let foods: Vec<i64> =
@@ -506,12 +507,12 @@ pub async fn answer(
         for other in store::overlapping(&mut tx, me, id, lunch.starts_at, lunch.ends_at).await? {
             if let Some(o) = store::lock(&mut tx, other).await? {
                 store::set_answer(&mut tx, other, me, Answer::Declined, now).await?;
-                settle_in(&mut tx, state, &o, now, &mut changed).await?;
+                settle_in(&mut tx, &o, now, &mut changed).await?;
                 changed.push(lunch_topic(other));
             }
         }
     }
-    let state_now = settle_in(&mut tx, state, &lunch, now, &mut changed).await?;
+    let state_now = settle_in(&mut tx, &lunch, now, &mut changed).await?;
     tx.commit().await?;
     tracing::info!(lunch_id = id, member = me, accept, "lunch answered");
     accounts::notify_changed(state, changed);
@@ -519,19 +520,13 @@ pub async fn answer(
 }
 
 /// Applies what the answers make of the lunch; returns its state after.
-async fn settle_in(
-    tx: &mut db::Tx,
-    state: &AppState,
-    lunch: &Lunch,
-    now: i64,
-    changed: &mut Vec<Topic>,
-) -> Result<LunchState, AppError> {
+async fn settle_in(tx: &mut db::Tx, lunch: &Lunch, now: i64, changed: &mut Vec<Topic>) -> Result<LunchState, AppError> {
     let people = store::attendees(&mut **tx, lunch.id).await?;
     let accepted = people.iter().filter(|p| p.answer == Answer::Accepted).count();
     let pending = people.iter().filter(|p| p.answer == Answer::Pending).count();
     let min = usize::try_from(lunch.min_size).unwrap_or(DEFAULT_MIN);
     match settle(lunch.state, min, accepted, pending) {
-        Some(step) => apply(tx, state, lunch, &people, step, now, changed).await,
+        Some(step) => apply(tx, lunch, &people, step, now, changed).await,
         None => Ok(lunch.state),
     }
 }
@@ -539,7 +534,6 @@ async fn settle_in(
 /// Takes a step of the state machine (conditionally on the state it leaves) and mails it.
 async fn apply(
     tx: &mut db::Tx,
-    state: &AppState,
     lunch: &Lunch,
     people: &[store::Attendee],
     step: Step,
@@ -551,7 +545,6 @@ async fn apply(
         return Ok(lunch.state);
     }
     tracing::info!(lunch_id = lunch.id, from = lunch.state.as_str(), to = to.as_str(), "lunch state");
-    let _ = state;
     let concerned = people.iter().filter(|p| p.answer != Answer::Declined);
     for p in concerned {
         let msg = match step {
@@ -590,7 +583,7 @@ pub async fn on_time(state: &AppState, id: i64, clock: jobs::Clock) -> Result<()
     let mut changed = Vec::new();
     if let Some(step) = step {
         let people = store::attendees(&mut *tx, id).await?;
-        apply(&mut tx, state, &lunch, &people, step, now, &mut changed).await?;
+        apply(&mut tx, &lunch, &people, step, now, &mut changed).await?;
     }
     tx.commit().await?;
     accounts::notify_changed(state, changed);
@@ -639,7 +632,7 @@ pub async fn review(state: &AppState, user: &User, id: i64, enjoyed: bool, avoid
     let everyone_reviewed =
         people.iter().filter(|p| p.answer == Answer::Accepted && p.user_id != user.id).all(|p| p.reviewed);
     if everyone_reviewed {
-        apply(&mut tx, state, &lunch, &people, Step::Close, now, &mut changed).await?;
+        apply(&mut tx, &lunch, &people, Step::Close, now, &mut changed).await?;
     }
     tx.commit().await?;
     accounts::notify_changed(state, changed);
@@ -768,7 +761,7 @@ pub async fn run_matching(state: &AppState, now: i64) -> Result<usize, AppError>
         store::list(&mut *tx, List::Foods).await?.into_iter().filter(|f| !f.retired).map(|f| f.id).collect();
     let candidates = store::candidates(&mut tx).await?;
     let mut windows: HashMap<i64, Vec<Window>> = HashMap::new();
-    for (u, w) in store::all_windows(&mut *tx).await? {
+    for (u, w) in store::all_windows(&mut *tx, None).await? {
         windows.entry(u).or_default().push(w);
     }
     let rows = store::history(&mut tx).await?;
@@ -794,6 +787,13 @@ pub async fn run_matching(state: &AppState, now: i64) -> Result<usize, AppError>
         .filter(|p| !p.free.is_empty())
         .collect();
     let seed = u64::try_from(now / DAY).unwrap_or(0);
+    // The matching names the first food everyone can eat: start the list somewhere else
+    // each day, so lunches do not all name the same food.
+    let mut foods = foods;
+    if !foods.is_empty() {
+        let turn = usize::try_from(seed % foods.len() as u64).unwrap_or(0);
+        foods.rotate_left(turn);
+    }
     let proposals = matching::propose(&people, &foods, Rules::default(), &history, seed);
     let emails: HashMap<i64, String> = store::member_emails(&mut tx).await?.into_iter().collect();
     let mut changed = Vec::new();

@@ -198,13 +198,17 @@ pub async fn windows<'e>(
     Ok(rows.into_iter().filter_map(window_of).map(|(id, _, w)| (id, w)).collect())
 }
 
-/// Every window of every member who has a location: (member, window).
-pub async fn all_windows<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<(i64, Window)>, sqlx::Error> {
+/// Every window of every member who has a location (or this location): (member, window).
+pub async fn all_windows<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    location: Option<i64>,
+) -> Result<Vec<(i64, Window)>, sqlx::Error> {
     let sql = format!(
         "SELECT {WINDOW_COLUMNS} FROM lunch_windows WHERE user_id IN
-         (SELECT user_id FROM lunch_members WHERE location_id IS NOT NULL) ORDER BY user_id, id"
+         (SELECT user_id FROM lunch_members WHERE location_id IS NOT NULL AND ($1 < 0 OR location_id = $1))
+         ORDER BY user_id, id"
     );
-    let rows: Vec<WindowRow> = sqlx::query_as(&sql).fetch_all(ex).await?;
+    let rows: Vec<WindowRow> = sqlx::query_as(&sql).bind(location.unwrap_or(-1)).fetch_all(ex).await?;
     Ok(rows.into_iter().filter_map(window_of).map(|(_, user, w)| (user, w)).collect())
 }
 

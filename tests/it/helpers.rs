@@ -339,3 +339,19 @@ pub async fn read_until(stream: &mut reqwest::Response, what: &str) -> bool {
         }
     }
 }
+
+/// Posts a form as a browser without JavaScript does (every form outside an island).
+pub async fn plain_post(app: &TestApp, p: &Person, endpoint: &str, page: &str, form: &[(&str, &str)]) -> String {
+    let res = p
+        .client
+        .post(format!("{}/api/{endpoint}", app.address))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", format!("{}{page}", app.address))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND, "{endpoint}");
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    location.strip_prefix(&app.address).unwrap_or(&location).to_string()
+}

@@ -389,9 +389,14 @@ async fn accepting_one_lunch_declines_the_overlapping_one_and_outsiders_cannot_a
     let ann = luncher(&app, "Ann", loc).await;
     let bob = luncher(&app, "Bob", loc).await;
     let cara = luncher(&app, "Cara", loc).await;
-    let (first, _) = lunch_for(&app, loc, foods[0], 24, &[ann.id, bob.id]).await;
+    let (first, ann_tokens) = lunch_for(&app, loc, foods[0], 24, &[ann.id, bob.id]).await;
     let (second, tokens) = lunch_for(&app, loc, foods[0], 25, &[ann.id, cara.id]).await;
-    call_ok(&app, &ann.client, "answer_lunch", &[("id", &first.to_string()), ("answer", "accept")]).await;
+    // Without JavaScript, from the mail's page: back to the lunch, which says it is saved.
+    let page = format!("/lunches/{first}?t={}", ann_tokens[0]);
+    let back = plain_post(&app, &ann, "answer_lunch", &page, &[("id", &first.to_string()), ("answer", "accept")]).await;
+    assert_eq!(back, format!("/lunches/{first}?done=answer_lunch"));
+    let html = app.get(&ann.client, &back).await.text().await.unwrap();
+    assert!(html.contains("Thanks, your answer is saved."), "the page says so");
     // Ann's place in the overlapping lunch is declined: it can't reach two, so it is off.
     assert_eq!(store::get(&app.state.db.pool, second).await.unwrap().unwrap().state, LunchState::Rejected);
     let called_off = mails_to(&app.state, &email_of("Cara")).await;

@@ -1002,22 +1002,6 @@ async fn concurrent_invitations_never_overspend_the_daily_budget() {
     });
 }
 
-/// Posts a form as a browser without JavaScript does (every form outside an island).
-async fn plain_post(app: &TestApp, p: &Person, endpoint: &str, page: &str, form: &[(&str, &str)]) -> String {
-    let res = p
-        .client
-        .post(format!("{}/api/{endpoint}", app.address))
-        .header("Accept", "text/html,application/xhtml+xml")
-        .header("Referer", format!("{}{page}", app.address))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FOUND, "{endpoint}");
-    let location = res.headers()["location"].to_str().unwrap().to_string();
-    location.strip_prefix(&app.address).unwrap_or(&location).to_string()
-}
-
 #[tokio::test]
 async fn plain_form_posts_come_back_to_a_page_that_says_what_happened() {
     let app = spawn_app().await;

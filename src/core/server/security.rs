@@ -133,6 +133,11 @@ const KEPT_MAX_BYTES: usize = 1024;
 /// every redirect, so they never show twice.
 fn carry_fields_back(res: &mut Response, fields: &[(String, String)], api_path: &str, referer_path: Option<&str>) {
     let Some(location) = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else { return };
+    // A fragment ("#profile": where on the page to land) stays at the end.
+    let (location, fragment) = match location.split_once('#') {
+        Some((l, f)) => (l, format!("#{f}")),
+        None => (location, String::new()),
+    };
     let (path, query) = location.split_once('?').unwrap_or((location, ""));
     let failed = query.contains("__err=");
     let mut out = url::form_urlencoded::Serializer::new(String::new());
@@ -165,7 +170,7 @@ fn carry_fields_back(res: &mut Response, fields: &[(String, String)], api_path: 
         }
     }
     let query = out.finish();
-    let location = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    let location = if query.is_empty() { format!("{path}{fragment}") } else { format!("{path}?{query}{fragment}") };
     if let Ok(v) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -220,6 +225,14 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn a_redirect_keeps_its_fragment_after_the_fields_carried_back() {
+        let mut res = Response::new(axum::body::Body::empty());
+        res.headers_mut().insert(header::LOCATION, HeaderValue::from_static("/lunches?saved=profile#profile"));
+        carry_fields_back(&mut res, &[], "/api/save_lunch_profile", Some("/lunches"));
+        assert_eq!(res.headers()[header::LOCATION], "/lunches?saved=profile&done=save_lunch_profile#profile");
     }
 
     #[test]
