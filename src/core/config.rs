@@ -491,6 +491,7 @@ mod tests {
     fn an_identity_provider_needs_its_secret_and_https_away_from_this_machine() {
         let mut s = Settings::default();
         s.server.dev_mode = false;
+        s.lunches.pair_key = PRODUCTION_KEY.into();
         let provider = |issuer: &str, secret_env: &str| OidcProvider {
             id: "corp".into(),
             name: "Corp".into(),
@@ -512,6 +513,24 @@ mod tests {
         assert!(s.validate().unwrap_err().to_string().contains("unique"), "two providers with one id");
     }
 
+    const PRODUCTION_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_lunch_pair_key_is_required_outside_dev_mode_and_never_printed() {
+        let mut s = Settings::default();
+        assert!(s.validate().is_ok(), "dev mode: the dev key is used");
+        assert_eq!(s.lunches.pair_key(), DEV_PAIR_KEY.as_bytes());
+        s.server.dev_mode = false;
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("HEARTH_LUNCHES__PAIR_KEY"), "{err}");
+        s.lunches.pair_key = "short".into();
+        assert!(s.validate().unwrap_err().to_string().contains("too short"));
+        s.lunches.pair_key = PRODUCTION_KEY.into();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.lunches.pair_key(), PRODUCTION_KEY.as_bytes());
+        assert!(!format!("{s:?}").contains(PRODUCTION_KEY), "the key is never printed");
+    }
+
     #[test]
     fn dev_mode_on_the_network_is_refused_unless_allowed() {
         let mut s = Settings::default();
@@ -523,6 +542,7 @@ mod tests {
         assert!(s.validate().is_ok());
         s.server.dev_mode = false;
         s.server.allow_dev_mode_on_network = false;
+        s.lunches.pair_key = PRODUCTION_KEY.into();
         assert!(s.validate().is_ok(), "production on the network");
         assert!(listens_on_loopback("[::1]:80") && listens_on_loopback("localhost:3000"));
         assert!(!listens_on_loopback("192.168.1.2:3000") && !listens_on_loopback("[::]:3000"));
