@@ -39,6 +39,21 @@ async fn run() -> anyhow::Result<()> {
         println!("{}", hearth::core::server::admin::from_command_line(&settings, verb, email).await?);
         return Ok(());
     }
+    if let Some(verb @ ("backup" | "restore")) = args.first().map(String::as_str) {
+        // `hearth backup PATH` (while the server runs) and `hearth restore PATH` (stopped).
+        let [_, path] = args.as_slice() else {
+            anyhow::bail!("usage: hearth backup PATH | hearth restore PATH");
+        };
+        let path = std::path::Path::new(path);
+        if verb == "backup" {
+            let db = hearth::core::db::Db::connect(&settings.database.url, 1).await?;
+            hearth::core::db::backup::backup(&db, path).await?;
+            println!("backed up to {} (integrity check: ok)", path.display());
+        } else {
+            println!("{}", hearth::core::db::backup::restore(&settings.database.url, path).await?);
+        }
+        return Ok(());
+    }
     telemetry::init(&settings);
     let app = Application::build(settings, hearth::GATHERINGS).await?;
     app.run_until_stopped().await

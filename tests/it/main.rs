@@ -6,6 +6,7 @@
 mod helpers;
 
 mod architecture;
+mod backup;
 mod crash;
 mod db;
 mod events;

@@ -4,6 +4,7 @@
 //! SQL is portable (`$1` placeholders, unix-second BIGINT times); the few statements that
 //! differ per backend branch on [`Backend`] here or in the module that needs them.
 pub mod audit;
+pub mod backup;
 pub mod jobs;
 pub mod ledger;
 pub mod links;
