@@ -21,7 +21,7 @@ pub struct Interval {
 impl Interval {
     /// Its length in seconds (0 for an empty or reversed interval).
     pub fn secs(&self) -> i64 {
-        (self.end - self.start).max(0)
+        self.end.saturating_sub(self.start).max(0)
     }
 }
 

@@ -3,12 +3,11 @@
 use super::store;
 use crate::core::db;
 use crate::core::domain::outbox::Mail;
-use crate::core::domain::time::zone_or_utc;
+use crate::core::domain::time::{format_span_in_zone, zone_or_utc};
 use crate::core::mail::templates::{compose, MailParts};
 use crate::core::mail::OutgoingEmail;
 use crate::core::registry::{BoxFuture, MailKind};
 use crate::core::state::AppState;
-use chrono::{TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,16 +119,7 @@ fn render<'a>(
         let reader =
             db::users::by_id(pool, user_id).await?.ok_or_else(|| anyhow::anyhow!("the reader no longer exists"))?;
         let tz = zone_or_utc(&reader.time_zone);
-        let when = match (Utc.timestamp_opt(lunch.starts_at, 0).single(), Utc.timestamp_opt(lunch.ends_at, 0).single())
-        {
-            (Some(s), Some(e)) => format!(
-                "{}–{} ({})",
-                s.with_timezone(&tz).format("%a %-d %b, %H:%M"),
-                e.with_timezone(&tz).format("%H:%M"),
-                tz.name()
-            ),
-            _ => "soon".into(),
-        };
+        let when = format!("{} ({})", format_span_in_zone(lunch.starts_at, lunch.ends_at, tz), tz.name());
         let others: Vec<String> = store::attendees(pool, lunch_id)
             .await?
             .into_iter()

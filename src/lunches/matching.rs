@@ -78,19 +78,8 @@ pub const SHORTEST_OVERLAP_SECS: i64 = 60;
 /// `times_met` once one of them is possible; bounds the history look-ups on a crowded day.
 pub const SCAN_LIMIT: usize = 64;
 
-/// UTC unix seconds, half-open: `start..end`, `start < end`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Interval {
-    pub start: i64,
-    pub end: i64,
-}
-
-impl Interval {
-    /// Length in seconds; 0 when empty or reversed.
-    pub fn secs(&self) -> i64 {
-        self.end.saturating_sub(self.start).max(0)
-    }
-}
+/// UTC unix seconds, half-open: the same interval the availability module produces.
+pub use super::availability::Interval;
 
 /// A free window on a day.
 #[derive(Clone, Debug)]

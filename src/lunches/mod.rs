@@ -75,12 +75,6 @@ mod registration {
         lunch_id: i64,
         token: &'a str,
     ) -> BoxFuture<'a, Result<Option<i64>, AppError>> {
-        Box::pin(async move {
-            if !crate::core::crypto::looks_like_token(token) {
-                return Ok(None);
-            }
-            let hash = crate::core::crypto::token_hash(token);
-            Ok(super::store::by_token(&state.db.pool, &hash).await?.filter(|(l, _)| *l == lunch_id).map(|(_, u)| u))
-        })
+        Box::pin(super::service::token_holder(state, lunch_id, token))
     }
 }

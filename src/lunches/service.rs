@@ -13,7 +13,7 @@ use super::store::{self, List, Lunch};
 use super::types::*;
 use crate::core::crypto::{self, token_hash};
 use crate::core::db::{self, audit, users::User};
-use crate::core::domain::time::{parse_time_zone, zone_or_utc};
+use crate::core::domain::time::{format_span_in_zone, parse_time_zone, zone_or_utc};
 use crate::core::error::AppError;
 use crate::core::registry::Topic;
 use crate::core::server::accounts;
@@ -54,17 +54,6 @@ pub fn member_topic(user_id: i64) -> Topic {
 }
 pub fn feed_topic() -> Topic {
     Topic { kind: super::FEED_TOPIC, id: 0 }
-}
-
-/// "Tue 1 Dec, 12:00–13:15" in `tz`.
-fn slot_label(start: i64, end: i64, tz: Tz) -> String {
-    match (Utc.timestamp_opt(start, 0).single(), Utc.timestamp_opt(end, 0).single()) {
-        (Some(s), Some(e)) => {
-            let (s, e) = (s.with_timezone(&tz), e.with_timezone(&tz));
-            format!("{}–{}", s.format("%a %-d %b, %H:%M"), e.format("%H:%M"))
-        }
-        _ => "unknown time".into(),
-    }
 }
 
 /// The member's enrollment; admins are enrolled the first time they come (someone has to
@@ -271,7 +260,7 @@ fn weekday_name(d: chrono::Weekday) -> &'static str {
 fn card(l: &Lunch, answer: Answer, reviewed: bool, tz: Tz) -> LunchCard {
     LunchCard {
         id: l.id,
-        when: slot_label(l.starts_at, l.ends_at, tz),
+        when: format_span_in_zone(l.starts_at, l.ends_at, tz),
         location: l.location.clone(),
         food: l.food.clone(),
         state: l.state,
@@ -302,7 +291,6 @@ pub async fn page(state: &AppState, user: &User, new_code: Option<String>) -> Re
         windows: vec![],
         week: vec![],
         crowds: vec![],
-        crowd_need: DEFAULT_MIN - 1,
         proposed: vec![],
         upcoming: vec![],
         past: vec![],
@@ -333,7 +321,8 @@ pub async fn page(state: &AppState, user: &User, new_code: Option<String>) -> Re
         })
         .collect();
     if let Some(loc) = me.location_id {
-        view.crowds = crowds(state, user, loc, &view.cannot_eat, now, tz).await?;
+        let foods: Vec<i64> = view.foods.iter().map(|f| f.id).collect();
+        view.crowds = crowds(state, user, loc, &foods, &view.cannot_eat, now, tz).await?;
     }
     for (l, answer, reviewed) in store::mine(pool, user.id).await? {
         let c = card(&l, answer, reviewed, tz);
@@ -367,6 +356,7 @@ async fn crowds(
     state: &AppState,
     user: &User,
     location: i64,
+    foods: &[i64],
     cannot_eat: &[i64],
     now: i64,
     tz: Tz,
@@ -377,8 +367,6 @@ async fn crowds(
     let windows = store::all_windows(&mut *tx, Some(location)).await?;
     let rows = store::history(&mut tx).await?;
     let bad = load_bad_pairs(&mut tx).await?;
-    let foods: Vec<i64> =
-        store::list(&mut *tx, List::Foods).await?.into_iter().filter(|f| !f.retired).map(|f| f.id).collect();
     tx.rollback().await?;
     let history = History::build(&rows, now, bad, state.settings.lunches.pair_key());
     let mut by_user: HashMap<i64, Vec<Window>> = HashMap::new();
@@ -398,7 +386,7 @@ async fn crowds(
     Ok(crowded(&others, need, MIN_OVERLAP_SECS)
         .into_iter()
         .map(|c| CrowdView {
-            when: slot_label(c.interval.start, c.interval.end, tz),
+            when: format_span_in_zone(c.interval.start, c.interval.end, tz),
             count: if c.fewest == c.most { people(c.most) } else { format!("{}–{} people free", c.fewest, c.most) },
         })
         .collect())
@@ -414,6 +402,14 @@ fn people(n: usize) -> String {
 
 // ---- one lunch ----
 
+/// The attendee whose mailed one-tap link carries `token`, if it is for this lunch.
+pub async fn token_holder(state: &AppState, lunch_id: i64, token: &str) -> Result<Option<i64>, AppError> {
+    if !crypto::looks_like_token(token) {
+        return Ok(None);
+    }
+    Ok(store::by_token(&state.db.pool, &token_hash(token)).await?.filter(|(l, _)| *l == lunch_id).map(|(_, u)| u))
+}
+
 /// Who is answering: the signed-in attendee, or the holder of a mailed link's token.
 async fn attendee_id(
     state: &AppState,
@@ -421,11 +417,9 @@ async fn attendee_id(
     token: Option<&str>,
     lunch_id: i64,
 ) -> Result<i64, AppError> {
-    if let Some(t) = token.filter(|t| crypto::looks_like_token(t)) {
-        if let Some((l, uid)) = store::by_token(&state.db.pool, &token_hash(t)).await? {
-            if l == lunch_id {
-                return Ok(uid);
-            }
+    if let Some(t) = token {
+        if let Some(uid) = token_holder(state, lunch_id, t).await? {
+            return Ok(uid);
         }
     }
     let Some(user) = user else {
@@ -454,7 +448,7 @@ pub async fn lunch_page(
     let now = db::now();
     Ok(LunchView {
         id,
-        when: slot_label(lunch.starts_at, lunch.ends_at, tz),
+        when: format_span_in_zone(lunch.starts_at, lunch.ends_at, tz),
         viewer_zone: tz.name().to_string(),
         location: lunch.location.clone(),
         food: lunch.food.clone(),
@@ -679,7 +673,7 @@ pub async fn feed(state: &AppState, user: &User) -> Result<Vec<FeedItem>, AppErr
         .map(|l| FeedItem {
             id: l.id,
             initials: names.remove(&l.id).unwrap_or_default().join(", "),
-            date: slot_label(l.starts_at, l.ends_at, tz),
+            date: format_span_in_zone(l.starts_at, l.ends_at, tz),
             food: l.food,
             location: l.location,
         })
@@ -765,7 +759,7 @@ pub async fn run_matching(state: &AppState, now: i64) -> Result<usize, AppError>
         windows.entry(u).or_default().push(w);
     }
     let rows = store::history(&mut tx).await?;
-    let busy: HashSet<(i64, i64)> = busy_days(&rows, &mut tx).await?;
+    let busy = busy_days(&rows);
     let history = History::build(&rows, now, load_bad_pairs(&mut tx).await?, state.settings.lunches.pair_key());
     let (from, until) = (now + LEAD_SECS, now + HORIZON_SECS);
     let people: Vec<Person> = candidates
@@ -777,7 +771,7 @@ pub async fn run_matching(state: &AppState, now: i64) -> Result<usize, AppError>
                 .into_iter()
                 .map(|iv| FreeTime {
                     day: local_day(iv.start.max(from), tz),
-                    interval: matching::Interval { start: iv.start.max(from), end: iv.end },
+                    interval: availability::Interval { start: iv.start.max(from), ..iv },
                 })
                 .filter(|f| f.interval.end - f.interval.start >= MIN_OVERLAP_SECS)
                 .filter(|f| !busy.contains(&(c.user_id, i64::from(f.day))))
@@ -836,18 +830,8 @@ pub async fn run_matching(state: &AppState, now: i64) -> Result<usize, AppError>
 }
 
 /// (member, local day) pairs where the member already has an open lunch.
-async fn busy_days(rows: &[store::HistoryRow], tx: &mut db::Tx) -> Result<HashSet<(i64, i64)>, AppError> {
-    let open: HashSet<i64> =
-        rows.iter().filter(|r| LunchState::parse(&r.2).is_some_and(LunchState::open)).map(|r| r.0).collect();
-    let mut busy = HashSet::new();
-    for lunch_id in open {
-        if let Some(l) = store::get(&mut **tx, lunch_id).await? {
-            for r in rows.iter().filter(|r| r.0 == lunch_id) {
-                busy.insert((r.1, l.local_day));
-            }
-        }
-    }
-    Ok(busy)
+fn busy_days(rows: &[store::HistoryRow]) -> HashSet<(i64, i64)> {
+    rows.iter().filter(|r| LunchState::parse(&r.2).is_some_and(LunchState::open)).map(|r| (r.1, r.5)).collect()
 }
 
 // ---- admin ----
@@ -862,7 +846,7 @@ pub async fn admin_page(state: &AppState, admin: &User) -> Result<AdminLunchesVi
         let accepted = people.iter().filter(|p| p.answer == Answer::Accepted).count();
         rows.push(AdminLunchRow {
             id: l.id,
-            when: slot_label(l.starts_at, l.ends_at, tz),
+            when: format_span_in_zone(l.starts_at, l.ends_at, tz),
             location: l.location.clone(),
             food: l.food.clone(),
             state_label: l.state.label().to_string(),

@@ -633,13 +633,14 @@ pub async fn accepted_names<'e>(
     .await
 }
 
-/// One attendee row of a lunch, for the pair history: (lunch, member, state, start, answer).
-pub type HistoryRow = (i64, i64, String, i64, String);
+/// One attendee row of a lunch, for the pair history: (lunch, member, state, start, answer,
+/// local day).
+pub type HistoryRow = (i64, i64, String, i64, String, i64);
 
 /// Attendees of every lunch that was not rejected: who met (or is about to meet) whom.
 pub async fn history(tx: &mut Tx) -> Result<Vec<HistoryRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT a.lunch_id, a.user_id, l.state, l.starts_at, a.answer FROM lunch_attendees a
+        "SELECT a.lunch_id, a.user_id, l.state, l.starts_at, a.answer, l.local_day FROM lunch_attendees a
          JOIN lunches l ON l.id = a.lunch_id WHERE l.state <> 'rejected' AND a.answer <> 'declined'
          ORDER BY a.lunch_id, a.user_id",
     )

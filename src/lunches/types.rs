@@ -81,8 +81,6 @@ pub struct LunchesView {
     pub windows: Vec<WindowView>,
     pub week: Vec<DayRow>,
     pub crowds: Vec<CrowdView>,
-    /// How many others the crowds need: "at least N others".
-    pub crowd_need: usize,
     pub proposed: Vec<LunchCard>,
     pub upcoming: Vec<LunchCard>,
     pub past: Vec<LunchCard>,

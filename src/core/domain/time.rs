@@ -36,6 +36,17 @@ pub fn format_in_zone(unix_secs: i64, tz: Tz) -> String {
     }
 }
 
+/// Formats a span of UTC unix timestamps for a person in `tz`, e.g. "Tue 1 Dec, 12:00–13:15".
+pub fn format_span_in_zone(start: i64, end: i64, tz: Tz) -> String {
+    match (Utc.timestamp_opt(start, 0).single(), Utc.timestamp_opt(end, 0).single()) {
+        (Some(s), Some(e)) => {
+            let (s, e) = (s.with_timezone(&tz), e.with_timezone(&tz));
+            format!("{}–{}", s.format("%a %-d %b, %H:%M"), e.format("%H:%M"))
+        }
+        _ => "unknown time".to_string(),
+    }
+}
+
 /// Converts a local wall-clock time in `tz` to UTC unix seconds. A time skipped by a
 /// daylight-saving jump is `None`; an ambiguous one picks the earlier instant.
 pub fn local_to_utc(tz: Tz, local: chrono::NaiveDateTime) -> Option<i64> {
@@ -76,6 +87,7 @@ mod tests {
         let t = 1_795_608_000;
         assert_eq!(format_in_zone(t, chrono_tz::Europe::Paris), "Wed 25 Nov 2026, 13:00 CET");
         assert_eq!(format_in_zone(t, chrono_tz::America::New_York), "Wed 25 Nov 2026, 07:00 EST");
+        assert_eq!(format_span_in_zone(t, t + 4500, chrono_tz::Europe::Paris), "Wed 25 Nov, 13:00–14:15");
     }
 
     #[test]
