@@ -616,3 +616,34 @@ async fn an_open_lunch_page_hears_a_change_made_by_someone_else() {
     assert!(read_until(&mut list_stream, "changed").await, "the cancellation reaches Ann's list");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_code_taken_by_many_newcomers_at_once_enrolls_exactly_one() {
+    on_every_db!(app, {
+        let admin = an_admin(&app).await;
+        let user = db::users::by_id(&app.state.db.pool, admin.id).await.unwrap().unwrap();
+        let code = service::create_code(&app.state, &user).await.unwrap();
+        let mut people = Vec::new();
+        for i in 0..8 {
+            people.push(person(&app, &format!("Newcomer{i}")).await);
+        }
+        let form = [("code", code.as_str())];
+        let tries = people.iter().map(|p| app.call(&p.client, "join_lunches", &form));
+        let answers = futures::future::join_all(tries).await;
+        let mut joined = 0;
+        for res in answers {
+            let (status, body) = json(res).await;
+            if status.is_success() || status.is_redirection() {
+                joined += 1;
+            } else {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+                assert!(body.to_string().contains("already been used"), "{body}");
+            }
+        }
+        assert_eq!(joined, 1, "one newcomer gets the code");
+        let enrolled: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM lunch_members").fetch_one(&app.state.db.pool).await.unwrap();
+        assert_eq!(enrolled, 2, "Ada and the one newcomer");
+        app.shutdown().await;
+    });
+}
