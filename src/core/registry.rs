@@ -51,6 +51,16 @@ pub struct Topic {
     pub id: i64,
 }
 
+/// What travels to open pages (in this process; on Postgres also between instances).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveSignal {
+    /// This topic changed: its open pages reload.
+    Changed(Topic),
+    /// Changes may have been missed (the Postgres listener lost its connection and is
+    /// back): every open page reloads once.
+    Everything,
+}
+
 /// A kind of live topic, served at `/api/live/{kind}/{id}`, and who may listen (asked
 /// again at every change, so a listener who lost access stops hearing).
 pub struct LiveTopic {

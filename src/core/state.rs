@@ -23,8 +23,9 @@ pub struct AppState {
     /// The built shell assets and their version (names the service worker's cache).
     #[from_ref(skip)]
     pub assets: Arc<crate::core::assets::Assets>,
-    /// Open pages listening for changes to their topic (in this process).
-    pub live: tokio::sync::broadcast::Sender<crate::core::registry::Topic>,
+    /// Open pages listening for changes to their topic (in this process; on Postgres the
+    /// other instances' changes arrive here through `server::live::relay`).
+    pub live: tokio::sync::broadcast::Sender<crate::core::registry::LiveSignal>,
     /// What the gatherings registered (job kinds, live topics, mail kinds, hooks).
     #[from_ref(skip)]
     pub gatherings: &'static [&'static crate::core::registry::Gathering],

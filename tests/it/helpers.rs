@@ -355,3 +355,70 @@ pub async fn plain_post(app: &TestApp, p: &Person, endpoint: &str, page: &str, f
     let location = res.headers()["location"].to_str().unwrap().to_string();
     location.strip_prefix(&app.address).unwrap_or(&location).to_string()
 }
+
+/// The real `hearth` binary on a port of its own, sending mail to `smtp_port`, with small
+/// batches and a short lease (so a killed instance's claims are taken over quickly).
+pub struct HearthProcess {
+    pub port: u16,
+    pub child: Child,
+}
+
+impl HearthProcess {
+    pub fn start(db_url: &str, smtp_port: u16) -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+            .env("HEARTH_CONFIG", "/nonexistent/hearth.toml")
+            .env("HEARTH_DATABASE__URL", db_url)
+            .env("HEARTH_SERVER__ADDR", format!("127.0.0.1:{port}"))
+            .env("HEARTH_MAIL__TRANSPORT", "smtp")
+            .env("HEARTH_MAIL__SMTP_PORT", smtp_port.to_string())
+            .env("HEARTH_WORKER__BATCH_SIZE", "5")
+            .env("HEARTH_WORKER__LEASE_SECS", "5")
+            .env("HEARTH_MAIL__SMTP_TIMEOUT_SECS", "2")
+            .env("HEARTH_WORKER__POLL_INTERVAL_MS", "50")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting the hearth binary");
+        Self { port, child }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Waits until it answers /healthz.
+    pub async fn ready(&self) {
+        let client = test_client();
+        let url = self.url("/healthz");
+        eventually("the hearth process to answer /healthz", 60, || {
+            let req = client.get(&url).send();
+            async move { req.await.is_ok_and(|r| r.status() == StatusCode::OK) }
+        })
+        .await;
+    }
+
+    /// A counter from its /metrics.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = test_client().get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .unwrap_or_else(|| panic!("{name} in /metrics: {text}"))
+            .parse()
+            .unwrap()
+    }
+
+    /// SIGKILL: no shutdown, no lease released.
+    pub fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for HearthProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

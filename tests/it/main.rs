@@ -11,6 +11,7 @@ mod crash;
 mod db;
 mod events;
 mod http;
+mod instances;
 mod lunches;
 mod oidc;
 mod santa;

@@ -4,7 +4,7 @@ use hearth::core::db;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn create_exchange(app: &TestApp, p: &Person, name: &str) -> i64 {
+pub(crate) async fn create_exchange(app: &TestApp, p: &Person, name: &str) -> i64 {
     let res = app
         .call(&p.client, "create_exchange", &[("name", name), ("spending_note", "10 euros"), ("description", "")])
         .await;

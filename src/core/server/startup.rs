@@ -111,6 +111,10 @@ impl Application {
         let cancel = self.state.shutdown.clone();
         let worker =
             self.state.settings.worker.enabled.then(|| crate::core::jobs::spawn(self.state.clone(), cancel.clone()));
+        // Postgres: other instances' changes reach this instance's open pages.
+        if self.state.db.backend == db::Backend::Postgres {
+            tokio::spawn(super::live::relay(self.state.clone()));
+        }
         let stop = cancel.clone();
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
