@@ -25,6 +25,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// More than `server.body_limit_bytes` was sent (413).
+    #[error("That is more than a form can send. Please shorten what you typed and try again.")]
+    TooLarge,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error("We couldn't reach Hearth. Check your connection and try again.")]
@@ -45,6 +48,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
+            Self::TooLarge => 413,
             Self::Internal => 500,
             Self::Network => 503,
         }
@@ -77,6 +81,17 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        // Postgres refuses text it cannot store (a NUL character: SQLSTATE 22021) before any
+        // lookup: that is what was sent, not our side.
+        if let sqlx::Error::Database(d) = &e {
+            if matches!(d.code().as_deref(), Some("22021" | "22P05")) {
+                tracing::info!(error = %d, "refused text the database cannot store");
+                return Self::Invalid {
+                    field: None,
+                    message: "Some of what you sent has characters that can't be stored (like a NUL character). Please remove them and try again.".into(),
+                };
+            }
+        }
         tracing::error!(error = ?e, "database error");
         Self::Internal
     }

@@ -29,7 +29,13 @@ fn form<'a>(title: &'a str, start: &'a str, extra: &[(&'a str, &'a str)]) -> Vec
 }
 
 /// Creates a draft starting `minutes` from now; returns its slug.
-async fn create_event(app: &TestApp, p: &Person, title: &str, minutes: i64, extra: &[(&str, &str)]) -> String {
+pub(crate) async fn create_event(
+    app: &TestApp,
+    p: &Person,
+    title: &str,
+    minutes: i64,
+    extra: &[(&str, &str)],
+) -> String {
     let start = paris_in(minutes);
     let res = app.call(&p.client, "create_event", &form(title, &start, extra)).await;
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());

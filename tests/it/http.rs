@@ -834,3 +834,44 @@ async fn a_session_of_an_unverified_account_is_no_session() {
     assert!(res.json::<serde_json::Value>().await.unwrap().is_null());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_form_over_the_size_limit_is_refused_in_words_and_a_plain_one_goes_back_to_its_page() {
+    let app = spawn_app().await;
+    let big = "x".repeat(100_000);
+    let form = [("email", "ann@example.com"), ("display_name", big.as_str()), ("password", PW), ("time_zone", "UTC")];
+    // With JavaScript: a 413 whose body is the error the page shows.
+    let res = app.call(&app.client, "sign_up", &form).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let err: hearth::core::error::AppError = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(err, hearth::core::error::AppError::TooLarge);
+    // Without: back to the form, which says so.
+    let res = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("Accept", "text/html")
+        .header("Referer", format!("{}/signup?next=%2Fme", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/signup?next=%2Fme&__path="), "{location}");
+    let page = app.get(&app.client, &location).await.text().await.unwrap();
+    assert!(page.contains("That is more than a form can send."), "the sign-up page shows the error");
+    assert!(db::users::by_email(&app.state.db.pool, "ann@example.com").await.unwrap().is_none(), "nothing was written");
+    // A Referer naming another site is not followed.
+    let res = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("Accept", "text/html")
+        .header("Referer", "https://evil.example/phish")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    assert!(!location.contains("evil.example"), "{location}");
+    app.shutdown().await;
+}

@@ -37,7 +37,7 @@ async fn refused(
 
 /// Ada (admin) with a location "Office" (Europe/Paris) and two food types; returns the
 /// ids (location, [foods]).
-async fn lists(app: &TestApp, admin: &Person) -> (i64, Vec<i64>) {
+pub(crate) async fn lists(app: &TestApp, admin: &Person) -> (i64, Vec<i64>) {
     let c = &admin.client;
     call_ok(
         app,
@@ -55,7 +55,7 @@ async fn lists(app: &TestApp, admin: &Person) -> (i64, Vec<i64>) {
 }
 
 /// A member enrolled (as a code would) with a location.
-async fn luncher(app: &TestApp, name: &str, location: i64) -> Person {
+pub(crate) async fn luncher(app: &TestApp, name: &str, location: i64) -> Person {
     let p = person(app, name).await;
     let mut tx = app.state.db.begin_write().await.unwrap();
     store::enroll(&mut tx, p.id, None, db::now()).await.unwrap();

@@ -10,6 +10,7 @@ mod backup;
 mod crash;
 mod db;
 mod events;
+mod fuzz;
 mod http;
 mod instances;
 mod lunches;

@@ -38,26 +38,39 @@ const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-ev
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     Metrics::inc(&state.metrics.requests);
-    if is_cross_site(req.method(), req.headers()) {
-        tracing::warn!(path = %req.uri().path(), "cross-site request rejected");
-        Metrics::inc(&state.metrics.responses_4xx);
-        return (StatusCode::FORBIDDEN, "Cross-site requests are not accepted.").into_response();
-    }
-    let is_api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_string();
-    let (req, typed) = if is_api && is_plain_form_post(&req) { keep_form_fields(req).await } else { (req, None) };
+    if is_cross_site(req.method(), req.headers()) {
+        tracing::warn!(%path, "cross-site request rejected");
+        return finish(&state, (StatusCode::FORBIDDEN, "Cross-site requests are not accepted.").into_response(), &path);
+    }
+    let is_api = path.starts_with("/api/");
+    let plain = is_api && is_plain_form_post(&req);
+    let referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (req, typed) = if plain {
+        match keep_form_fields(req, state.settings.server.body_limit_bytes).await {
+            Some((req, fields)) => (req, Some(fields)),
+            None => return finish(&state, too_large(&path, referer.as_deref(), true), &path),
+        }
+    } else {
+        (req, None)
+    };
     // Only a plain form post is sent back to its page, so only it needs the Referer.
-    let referer_path = typed.as_ref().and_then(|_| {
-        let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
-        Some(url::Url::parse(referer).ok()?.path().to_string())
-    });
+    let referer_path = typed.as_ref().and_then(|_| Some(url::Url::parse(referer.as_deref()?).ok()?.path().to_string()));
     let mut res = next.run(req).await;
     if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
         res = restatus_server_fn_error(res).await;
     }
+    if is_api && res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        res = too_large(&path, referer.as_deref(), plain);
+    }
     if let Some(fields) = typed {
         carry_fields_back(&mut res, &fields, &path, referer_path.as_deref());
     }
+    finish(&state, res, &path)
+}
+
+/// Counts the answer and adds the security and caching headers.
+fn finish(state: &AppState, mut res: Response, path: &str) -> Response {
     let status = res.status();
     if status.is_client_error() {
         Metrics::inc(&state.metrics.responses_4xx);
@@ -65,9 +78,33 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         Metrics::inc(&state.metrics.responses_5xx);
         tracing::error!(%path, %status, "server error response");
     }
-    let immutable = status.is_success() && state.assets.is_immutable(&path);
-    harden(res.headers_mut(), &path, immutable);
+    let immutable = status.is_success() && state.assets.is_immutable(path);
+    harden(res.headers_mut(), path, immutable);
     res
+}
+
+/// A body over `server.body_limit_bytes`, said in words: a form posted without JavaScript
+/// goes back to its page with the message (as Leptos sends any error there); otherwise a
+/// 413 whose body is the error, as a server function's errors are.
+fn too_large(api_path: &str, referer: Option<&str>, plain: bool) -> Response {
+    let error = AppError::TooLarge;
+    if plain {
+        // Only the Referer's path and query: never a redirect to another site.
+        let back = referer
+            .and_then(|r| url::Url::parse(r).ok())
+            .and_then(|u| {
+                leptos::server_fn::error::ServerFnUrlError::new(api_path, error.clone()).to_url(u.as_str()).ok()
+            })
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            });
+        if let Some(location) = back.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+        }
+    }
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A form posted by a browser without JavaScript (with JavaScript, Leptos posts with
@@ -81,18 +118,16 @@ fn is_plain_form_post(req: &Request) -> bool {
 
 /// Reads the posted fields (the body is already bounded by the body limit) and puts the
 /// body back for the server function.
-async fn keep_form_fields(req: Request) -> (Request, Option<Vec<(String, String)>>) {
+/// Reads a plain form post's body (at most `limit` bytes: None when it is larger) and
+/// keeps the fields a failed form gets back.
+async fn keep_form_fields(req: Request, limit: usize) -> Option<(Request, Vec<(String, String)>)> {
     let (parts, body) = req.into_parts();
-    match to_bytes(body, usize::MAX).await {
-        Ok(bytes) => {
-            let fields = url::form_urlencoded::parse(&bytes)
-                .filter(|(k, _)| KEPT_FIELDS.contains(&k.as_ref()))
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            (Request::from_parts(parts, Body::from(bytes)), Some(fields))
-        }
-        Err(_) => (Request::from_parts(parts, Body::empty()), None),
-    }
+    let bytes = to_bytes(body, limit).await.ok()?;
+    let fields = url::form_urlencoded::parse(&bytes)
+        .filter(|(k, _)| KEPT_FIELDS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Some((Request::from_parts(parts, Body::from(bytes)), fields))
 }
 
 /// The fields a failed form gets back in its address: short ones about the person or the
