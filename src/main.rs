@@ -54,6 +54,12 @@ async fn run() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if args.first().map(String::as_str) == Some("seed") {
+        // `hearth seed load N | hearth seed reveal N`: fake data in an EMPTY database, for
+        // benchmarks; prints one JSON document (nothing else goes to stdout).
+        println!("{}", hearth::seed::from_command_line(&settings.database.url, &args[1..]).await?);
+        return Ok(());
+    }
     telemetry::init(&settings);
     let app = Application::build(settings, hearth::GATHERINGS).await?;
     app.run_until_stopped().await

@@ -217,6 +217,8 @@ pub struct MailSettings {
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub smtp_timeout_secs: u64,
+    /// SMTP connections kept open and used at once by each instance's worker.
+    pub smtp_connections: usize,
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -244,6 +246,7 @@ impl Default for MailSettings {
             smtp_username: None,
             smtp_password: None,
             smtp_timeout_secs: 15,
+            smtp_connections: 4,
         }
     }
 }
@@ -265,7 +268,7 @@ impl Default for WorkerSettings {
         Self {
             enabled: true,
             poll_interval_ms: 1000,
-            batch_size: 20,
+            batch_size: 100,
             lease_secs: 120,
             max_attempts: 8,
             backoff_base_secs: 30,

@@ -170,7 +170,7 @@ fn EventFields(form: EventForm, #[prop(into)] error: Signal<Option<AppError>>) -
         <Field label="Title" name="title" value=pick(form.title.clone(), "title") hint="At most 120 characters." error />
         <div class="field">
             <label for="f-description">"Short description (optional)"</label>
-            <textarea id="f-description" name="description" rows="3" maxlength=DESCRIPTION_MAX.to_string() aria-invalid=invalid("description") aria-describedby="f-description-hint">{move || description.get()}</textarea>
+            <textarea id="f-description" name="description" rows="3" maxlength=DESCRIPTION_MAX.to_string() aria-invalid=invalid("description") aria-describedby="f-description-hint">{move || crate::ui::components::form::raw_text(&description.get())}</textarea>
             <p class="hint" id="f-description-hint">"At most 280 characters, so it can be shared with the link."</p>
         </div>
         <Field label="Online link" name="online_link" kind="url" value=pick(form.online_link.clone(), "online_link") hint="Where people join: https://…" error />
@@ -264,7 +264,7 @@ pub fn EventPage() -> impl IntoView {
 fn PreviewCard(p: EventPreview) -> impl IntoView {
     let next = format!("/events/{}", p.slug);
     view! {
-        <Title text=format!("{} · Hearth", p.title) />
+        <Title text=crate::ui::components::form::raw_text(&format!("{} · Hearth", p.title)) />
         <Meta property="og:title" content=p.title.clone() />
         <Meta property="og:description" content=p.description.clone() />
         <Meta property="og:type" content="website" />
@@ -316,7 +316,7 @@ fn EventDetails(x: EventView) -> impl IntoView {
         _ => None,
     };
     view! {
-        <Title text=format!("{} · Hearth", x.title) />
+        <Title text=crate::ui::components::form::raw_text(&format!("{} · Hearth", x.title)) />
         <article class="card event">
             {x.cover.clone().map(|c| view! { <Cover c /> })}
             <h1>{x.title.clone()}</h1>
@@ -507,7 +507,7 @@ fn OrganizerControls(x: EventView) -> impl IntoView {
                     <input type="hidden" name="slug" value=slug.clone() />
                     <div class="field">
                         <label for="f-addresses">"Invite by email"</label>
-                        <textarea id="f-addresses" name="addresses" rows="3" required=true aria-describedby="f-addresses-hint">{typed("addresses")}</textarea>
+                        <textarea id="f-addresses" name="addresses" rows="3" required=true aria-describedby="f-addresses-hint">{move || crate::ui::components::form::raw_text(&typed("addresses").get())}</textarea>
                         <p class="hint" id="f-addresses-hint">"Paste addresses, one per line or separated by commas."</p>
                     </div>
                     <Submit label="Invite" busy_label="Inviting…" />

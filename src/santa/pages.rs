@@ -83,7 +83,7 @@ pub fn SantaPage() -> impl IntoView {
                                     <Field label="Spending note (optional)" name="spending_note" required=false hint="For example: about 10 euros, or: homemade only" error />
                                     <div class="field">
                                         <label for="f-description">"Description (optional)"</label>
-                                        <textarea id="f-description" name="description" rows="3" maxlength="1000">{typed("description")}</textarea>
+                                        <textarea id="f-description" name="description" rows="3" maxlength="1000">{move || crate::ui::components::form::raw_text(&typed("description").get())}</textarea>
                                     </div>
                                     <Submit label="Create the exchange" busy_label="Creating…" />
                                 </ActionForm>
@@ -185,7 +185,7 @@ fn InvitationCard(i: InvitationView) -> impl IntoView {
     let decline = ServerAction::<DeclineInvitation>::new();
     let id = i.id;
     view! {
-        <Title text=format!("{} · Secret Santa · Hearth", i.name) />
+        <Title text=crate::ui::components::form::raw_text(&format!("{} · Secret Santa · Hearth", i.name)) />
         <section class="card">
             <h1>{i.name.clone()}</h1>
             <p class="lead">{format!("{} invites you to this Secret Santa exchange ({} in so far).", i.creator_name, i.member_count)}</p>
@@ -257,7 +257,7 @@ fn ExchangeDetails(x: ExchangeView) -> impl IntoView {
         (ExchangeState::Revealed, _, _) => "The presents are open!".to_string(),
     };
     view! {
-        <Title text=format!("{} · Secret Santa · Hearth", x.name) />
+        <Title text=crate::ui::components::form::raw_text(&format!("{} · Secret Santa · Hearth", x.name)) />
         <section class="card">
             <h1>{x.name.clone()}</h1>
             <LiveRefresh url=format!("/api/live/exchange/{id}") message="This exchange has changed.".to_string() />
@@ -438,7 +438,7 @@ fn MySantaCard(id: i64, chat: SantaChat) -> impl IntoView {
                     <input type="hidden" name="id" value=id />
                     <div class="field">
                         <label for="f-hint">"Your wish hint"</label>
-                        <textarea id="f-hint" name="hint" rows="2" maxlength="280">{chat.my_wish_hint.clone()}</textarea>
+                        <textarea id="f-hint" name="hint" rows="2" maxlength="280">{crate::ui::components::form::raw_text(&chat.my_wish_hint)}</textarea>
                         <p class="hint">"Only the person who draws you sees it."</p>
                     </div>
                     {move || saved.get().then(|| view! { <p class="notice" role="status">"Wish hint saved."</p> })}
@@ -677,7 +677,7 @@ fn GiftForm(g: GiftView) -> impl IntoView {
                         <EmojiPicker current />
                         <div class="field">
                             <label for="f-message">"Your message"</label>
-                            <textarea id="f-message" name="message" rows="4" maxlength="280" required>{g.message.clone()}</textarea>
+                            <textarea id="f-message" name="message" rows="4" maxlength="280" required>{crate::ui::components::form::raw_text(&g.message)}</textarea>
                             <p class="hint">"Up to 280 characters, plain text."</p>
                         </div>
                         <Submit label="Save my gift" busy_label="Saving…" />
@@ -828,7 +828,7 @@ fn Wall(w: WallView) -> impl IntoView {
     };
     let id = w.exchange_id;
     view! {
-        <Title text=title.clone() />
+        <Title text=crate::ui::components::form::raw_text(&title) />
         <Meta name="description" content=description.clone() />
         <Meta property="og:title" content=title.clone() />
         <Meta property="og:description" content=description />

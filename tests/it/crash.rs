@@ -1,7 +1,7 @@
 //! kill -9 the real server binary while it sends a batch of mail; after a restart every
-//! message is delivered. Delivery is at least once: the only message that can arrive twice
-//! is the one in flight at the kill, and it carries the same Message-ID (derived from its
-//! idempotency key), so a receiver can recognise it.
+//! message is delivered. Delivery is at least once: the only messages that can arrive twice
+//! are the ones on the wire at the kill (one per SMTP connection), and each carries the same
+//! Message-ID (derived from its idempotency key), so a receiver can recognise it.
 use crate::helpers::{connect, eventually, header, sqlite_db, HearthProcess, SmtpServer};
 use hearth::core::db;
 use hearth::core::domain::outbox::AccountMail;
@@ -52,7 +52,9 @@ async fn after_kill_9_mid_batch_every_mail_is_delivered() {
     }
     assert_eq!(by_id.len(), MAILS, "every message arrived");
     let repeats: usize = by_id.values().map(|n| n - 1).sum();
-    assert!(repeats <= 1, "only the message in flight at the kill may repeat; {repeats} did");
+    // Sent but not yet recorded when the process died: at most one per SMTP connection.
+    let in_flight = hearth::core::config::Settings::default().mail.smtp_connections;
+    assert!(repeats <= in_flight, "only the mails on the wire at the kill may arrive twice; {repeats} did");
     let sent: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL").fetch_one(&d.pool).await.unwrap();
     assert_eq!(sent as usize, MAILS);

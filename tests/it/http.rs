@@ -875,3 +875,21 @@ async fn a_form_over_the_size_limit_is_refused_in_words_and_a_plain_one_goes_bac
     assert!(!location.contains("evil.example"), "{location}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_refusal_keeps_its_status_when_the_browser_accepts_compressed_answers() {
+    let app = spawn_app().await;
+    for encoding in ["identity", "gzip, deflate, br"] {
+        let res = app
+            .client
+            .post(format!("{}/api/sign_up", app.address))
+            .header("Accept", "application/json")
+            .header("Accept-Encoding", encoding)
+            .form(&[("email", "a@b.cc"), ("display_name", "x"), ("password", "short"), ("time_zone", "UTC")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "Accept-Encoding: {encoding}");
+    }
+    app.shutdown().await;
+}

@@ -114,7 +114,9 @@ async fn two_instances_on_one_postgres_share_live_changes_mail_and_jobs_and_surv
     }
     assert_eq!(by_id.len(), MAILS, "every mail arrived");
     let repeats: usize = by_id.values().map(|n| n - 1).sum();
-    assert!(repeats <= 1, "only the mail in flight at the kill may arrive twice; {repeats} did");
+    // Sent but not yet recorded when the process died: at most one per SMTP connection.
+    let in_flight = hearth::core::config::Settings::default().mail.smtp_connections;
+    assert!(repeats <= in_flight, "only the mails on the wire at the kill may arrive twice; {repeats} did");
     // Each job ran once, except one B held at the kill, which A ran again after the lease.
     let attempts: Vec<i64> =
         sqlx::query_scalar("SELECT attempts FROM timed_jobs WHERE job_key LIKE 'multi-instance:%'")

@@ -16,6 +16,7 @@ mod instances;
 mod lunches;
 mod oidc;
 mod santa;
+mod seed;
 mod smtp;
 mod vouchers;
 mod worker;

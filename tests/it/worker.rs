@@ -60,9 +60,10 @@ async fn slow_smtp(delay: Duration) -> (u16, Arc<Mutex<HashMap<String, usize>>>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_and_a_slow_smtp_server_never_send_a_mail_twice() {
-    // Each message takes 1.5 s; a batch of 8 takes 12 s, far past the 5 s lease. Claimed as a
-    // batch, the second worker would take over the tail of the first one's batch and send it
-    // again; claimed one by one, each lease outlives the one message it covers.
+    // Each message takes 1.5 s; on one connection a batch of 8 takes 12 s, far past the 5 s
+    // lease. Sent blindly, the second worker would take over the tail of the first one's
+    // batch and send it again; instead a message starts only while its attempt (at most the
+    // 2 s SMTP timeout) ends before the lease, and the rest of the batch is given back.
     let (port, received) = slow_smtp(Duration::from_millis(1500)).await;
     let app = spawn_app_with(sqlite_db(), |s| {
         s.mail.transport = MailTransport::Smtp;
@@ -71,6 +72,7 @@ async fn two_workers_and_a_slow_smtp_server_never_send_a_mail_twice() {
         s.mail.smtp_timeout_secs = 2;
         s.worker.lease_secs = 5;
         s.worker.batch_size = 8;
+        s.mail.smtp_connections = 1;
     })
     .await;
     let now = db::now();

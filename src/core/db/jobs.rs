@@ -111,6 +111,19 @@ pub async fn failing<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64, s
         .await
 }
 
+/// Gives one claimed job back unstarted.
+pub async fn release_one<'e>(ex: impl Executor<'e, Database = Any>, id: i64, worker: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE timed_jobs SET locked_by = NULL, locked_until = NULL, attempts = attempts - 1
+         WHERE id = $1 AND locked_by = $2 AND done_at IS NULL",
+    )
+    .bind(id)
+    .bind(worker)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 pub async fn release<'e>(ex: impl Executor<'e, Database = Any>, worker: &str) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE timed_jobs SET locked_by = NULL, locked_until = NULL, attempts = attempts - 1 WHERE locked_by = $1 AND done_at IS NULL",

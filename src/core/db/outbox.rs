@@ -118,6 +118,19 @@ pub async fn mark_failed<'e>(
 
 /// Gives back every lease of `worker` (graceful shutdown): the rows are due again at once
 /// and the interrupted attempt is not counted.
+/// Gives one claimed, unsent message back (its attempt did not start).
+pub async fn release_one<'e>(ex: impl Executor<'e, Database = Any>, id: i64, worker: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET locked_by = NULL, locked_until = NULL, attempts = attempts - 1
+         WHERE id = $1 AND locked_by = $2 AND sent_at IS NULL",
+    )
+    .bind(id)
+    .bind(worker)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 pub async fn release<'e>(ex: impl Executor<'e, Database = Any>, worker: &str) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE outbox SET locked_by = NULL, locked_until = NULL, attempts = attempts - 1

@@ -17,42 +17,46 @@ pub enum Outcome {
     Failed(usize),
 }
 
-/// Sends up to `batch_size` due messages, each claimed on its own just before it is sent,
-/// so a lease only ever covers one message (one SMTP exchange, bounded by its timeout):
-/// however slow the batch, no message's lease runs out while it is being sent, and another
-/// instance never takes over a message this one is still sending.
+/// Claims up to `worker.batch_size` due messages with one lease and sends them over up to
+/// `mail.smtp_connections` pooled SMTP connections at once; each message renders on its
+/// way to a connection (no render holds the others up). The lease outlives the batch: a
+/// message starts only while its whole attempt (render + SMTP, cut at
+/// `mail.smtp_timeout_secs`) can end a second before the lease does; the rest is given
+/// back, unsent, for the next round. So another instance never takes over a message this
+/// one may still be sending, and a killed instance repeats at most the messages it had on
+/// the wire (each keeps its Message-ID).
 pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
+    use futures::StreamExt;
     let w = &state.settings.worker;
+    let claimed_at = std::time::Instant::now();
+    let rows = db::outbox::claim(&state.db, &state.instance, w.batch_size.max(1), w.lease_secs, db::now()).await?;
+    if rows.is_empty() {
+        return Ok(Outcome::Empty);
+    }
+    let attempt = std::time::Duration::from_secs(state.settings.mail.smtp_timeout_secs.max(1));
+    let last_start = std::time::Duration::from_secs(w.lease_secs.max(0) as u64)
+        .saturating_sub(attempt + std::time::Duration::from_secs(1));
+    let results: Vec<Result<Option<bool>, sqlx::Error>> = futures::stream::iter(rows)
+        .map(|row| async move {
+            if claimed_at.elapsed() > last_start {
+                db::outbox::release_one(&state.db.pool, row.id, &state.instance).await?;
+                return Ok(None);
+            }
+            let outcome = match tokio::time::timeout(attempt, deliver(state, &row)).await {
+                Ok(r) => r,
+                Err(_) => Err(anyhow::anyhow!("no answer within {} s", attempt.as_secs())),
+            };
+            record(state, &row, outcome).await.map(Some)
+        })
+        .buffer_unordered(state.settings.mail.smtp_connections.max(1))
+        .collect()
+        .await;
     let (mut sent, mut failed) = (0, 0);
-    for _ in 0..w.batch_size.max(1) {
-        let Some(row) = db::outbox::claim(&state.db, &state.instance, 1, w.lease_secs, db::now()).await?.pop() else {
-            break;
-        };
-        match deliver(state, &row).await {
-            Ok(()) => {
-                db::outbox::mark_sent(&state.db.pool, row.id, &state.instance, db::now()).await?;
-                Metrics::inc(&state.metrics.mail_sent);
-                tracing::info!(outbox_id = row.id, "mail sent");
-                sent += 1;
-            }
-            Err(e) => {
-                let decision = after_failure(row.attempts, w.max_attempts, w.backoff_base_secs);
-                tracing::warn!(outbox_id = row.id, attempts = row.attempts, ?decision, error = %e, "mail not sent");
-                db::outbox::mark_failed(
-                    &state.db.pool,
-                    row.id,
-                    &state.instance,
-                    decision,
-                    &format!("{e:#}"),
-                    db::now(),
-                )
-                .await?;
-                Metrics::inc(&state.metrics.mail_failed);
-                if decision == RetryDecision::DeadLetter {
-                    tracing::error!(outbox_id = row.id, "mail dead-lettered");
-                }
-                failed += 1;
-            }
+    for r in results {
+        match r? {
+            Some(true) => sent += 1,
+            Some(false) => failed += 1,
+            None => {}
         }
     }
     Ok(match (sent, failed) {
@@ -60,6 +64,30 @@ pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
         (0, n) => Outcome::Failed(n),
         (n, _) => Outcome::Sent(n),
     })
+}
+
+/// Records one attempt: sent, or failed with the retry policy's decision. True if sent.
+async fn record(state: &AppState, row: &db::outbox::Claimed, outcome: anyhow::Result<()>) -> Result<bool, sqlx::Error> {
+    let w = &state.settings.worker;
+    match outcome {
+        Ok(()) => {
+            db::outbox::mark_sent(&state.db.pool, row.id, &state.instance, db::now()).await?;
+            Metrics::inc(&state.metrics.mail_sent);
+            tracing::debug!(outbox_id = row.id, "mail sent");
+            Ok(true)
+        }
+        Err(e) => {
+            let decision = after_failure(row.attempts, w.max_attempts, w.backoff_base_secs);
+            tracing::warn!(outbox_id = row.id, attempts = row.attempts, ?decision, error = %e, "mail not sent");
+            db::outbox::mark_failed(&state.db.pool, row.id, &state.instance, decision, &format!("{e:#}"), db::now())
+                .await?;
+            Metrics::inc(&state.metrics.mail_failed);
+            if decision == RetryDecision::DeadLetter {
+                tracing::error!(outbox_id = row.id, "mail dead-lettered");
+            }
+            Ok(false)
+        }
+    }
 }
 
 async fn deliver(state: &AppState, row: &db::outbox::Claimed) -> anyhow::Result<()> {

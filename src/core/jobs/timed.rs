@@ -18,8 +18,18 @@ pub async fn ensure_cleanup_scheduled(state: &AppState) -> Result<(), sqlx::Erro
 pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
     let w = &state.settings.worker;
     let jobs = db::jobs::claim_due(&state.db, &state.instance, w.batch_size, w.lease_secs, db::now()).await?;
-    let n = jobs.len();
+    // Jobs run one after another and a job has no time limit of its own: one starts only in
+    // the first half of the lease, the rest is given back (another instance must not take
+    // over a job this one may still be running).
+    let claimed_at = std::time::Instant::now();
+    let half_lease = std::time::Duration::from_secs((w.lease_secs / 2).max(1) as u64);
+    let mut n = 0;
     for job in jobs {
+        if claimed_at.elapsed() > half_lease {
+            db::jobs::release_one(&state.db.pool, job.id, &state.instance).await?;
+            continue;
+        }
+        n += 1;
         let result = if job.kind == CLEANUP {
             cleanup(state).await
         } else if let Some(registered) = registry::job(state.gatherings, &job.kind) {

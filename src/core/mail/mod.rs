@@ -63,7 +63,9 @@ impl Mailer {
                     SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.smtp_host)?,
                     SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.smtp_host)?,
                 };
-                let mut builder = builder.port(s.smtp_port).timeout(Some(Duration::from_secs(s.smtp_timeout_secs)));
+                let pool = lettre::transport::smtp::PoolConfig::new().max_size(s.smtp_connections.max(1) as u32);
+                let mut builder =
+                    builder.port(s.smtp_port).timeout(Some(Duration::from_secs(s.smtp_timeout_secs))).pool_config(pool);
                 if let (Some(user), Some(pass)) = (&s.smtp_username, &s.smtp_password) {
                     builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
                 }

@@ -57,9 +57,6 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     // Only a plain form post is sent back to its page, so only it needs the Referer.
     let referer_path = typed.as_ref().and_then(|_| Some(url::Url::parse(referer.as_deref()?).ok()?.path().to_string()));
     let mut res = next.run(req).await;
-    if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
-        res = restatus_server_fn_error(res).await;
-    }
     if is_api && res.status() == StatusCode::PAYLOAD_TOO_LARGE {
         res = too_large(&path, referer.as_deref(), plain);
     }
@@ -212,6 +209,19 @@ fn carry_fields_back(res: &mut Response, fields: &[(String, String)], api_path: 
 }
 
 /// Server functions answer every error with 500; give user mistakes their real status.
+/// Gives a server function's error its own status (Leptos answers every error with 500).
+/// A layer of its own, inside the compression layer: it reads the body before it is
+/// compressed (read after, a browser's gzip'd error would stay a 500).
+pub async fn restatus(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if is_api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        restatus_server_fn_error(res).await
+    } else {
+        res
+    }
+}
+
 async fn restatus_server_fn_error(res: Response) -> Response {
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = to_bytes(body, 256 * 1024).await else {

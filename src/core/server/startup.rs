@@ -175,6 +175,7 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback_service(static_files)
+        .layer(axum::middleware::from_fn(security::restatus))
         // Pages and API answers; static files are served precompressed by ServeDir.
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(limit))

@@ -9,6 +9,15 @@ pub fn typed(name: &'static str) -> Signal<String> {
     Signal::derive(move || q.read().get(&format!("typed.{name}")).unwrap_or_default())
 }
 
+/// Escapes `&`, `<` and `>` for the two places the renderer writes text raw on the server:
+/// a `<textarea>`'s content (tachys 0.2 leaves it unescaped so hydration can match; leptos
+/// #4730 was reverted by #4819) and `<Title>` (leptos_meta 0.8 pastes it into `<title>`).
+/// Without it, `</textarea><img onerror=…>` in a refilled field, or `</title>` in a name,
+/// would become markup. Only for those two: everywhere else the renderer escapes.
+pub fn raw_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// A labelled input. `error` marks it invalid when the error is about this field; after a
 /// failed post without JavaScript it shows what was typed (except passwords).
 #[component]
@@ -134,5 +143,20 @@ pub fn TimeZoneField(value: String, typed: bool, invalid: bool) -> impl IntoView
             />
             <p class="hint" id="f-time_zone-hint">"Filled in from your device; for example Europe/Paris or America/New_York."</p>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_text;
+
+    #[test]
+    fn raw_text_cannot_close_its_element() {
+        assert_eq!(
+            raw_text("</textarea><img src=x onerror=alert(1)>"),
+            "&lt;/textarea&gt;&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(raw_text("Tom &amp; Jerry & co"), "Tom &amp;amp; Jerry &amp; co");
+        assert_eq!(raw_text("plain 🎁 مرحبا"), "plain 🎁 مرحبا");
     }
 }
