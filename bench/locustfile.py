@@ -26,7 +26,8 @@ def next_member():
 
 
 class Member(FastHttpUser):
-    wait_time = between(0.5, 2.0)
+    # Think time between steps (HEARTH_LOAD_WAIT="0 0" makes a stress test of it).
+    wait_time = between(*map(float, os.environ.get("HEARTH_LOAD_WAIT", "0.5 2.0").split()))
 
     def on_start(self):
         self.me, i = next_member()

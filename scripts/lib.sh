@@ -179,7 +179,7 @@ start_localstripe() {
 wait_for_http() {
   # wait_for_http URL SECONDS
   local url="$1" deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$url"; do
+  until curl -fs -o /dev/null "$url"; do
     if [ $SECONDS -ge $deadline ]; then log "$url did not answer in $2 s"; return 1; fi
     sleep 0.5
   done

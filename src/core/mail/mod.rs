@@ -1,14 +1,13 @@
 //! Mail transports. Only the outbox worker (`jobs::outbox`) calls `Mailer::send`.
+pub mod smtp;
 pub mod templates;
 
-use crate::core::config::{MailSettings, MailTransport, SmtpTls};
+use crate::core::config::{MailSettings, MailTransport};
 use crate::core::db::{self, Db};
 use anyhow::Context;
 use lettre::message::{header::ContentType, Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A rendered email, ready for a transport.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,7 +34,7 @@ pub struct Attachment {
 #[derive(Clone)]
 pub enum Mailer {
     Smtp {
-        transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+        pool: Arc<smtp::SmtpPool>,
         from: Mailbox,
     },
     /// Keeps mail in the database for /dev/mailbox.
@@ -58,29 +57,17 @@ impl Mailer {
         match s.transport {
             MailTransport::DevMailbox => Ok(Self::DevMailbox { db: db.clone() }),
             MailTransport::Smtp => {
-                let builder = match s.smtp_tls {
-                    SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host),
-                    SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.smtp_host)?,
-                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.smtp_host)?,
-                };
-                let pool = lettre::transport::smtp::PoolConfig::new().max_size(s.smtp_connections.max(1) as u32);
-                let mut builder =
-                    builder.port(s.smtp_port).timeout(Some(Duration::from_secs(s.smtp_timeout_secs))).pool_config(pool);
-                if let (Some(user), Some(pass)) = (&s.smtp_username, &s.smtp_password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
-                }
                 let from: Mailbox = s.from.parse().context("mail.from is not a valid address")?;
-                Ok(Self::Smtp { transport: Arc::new(builder.build()), from })
+                Ok(Self::Smtp { pool: Arc::new(smtp::SmtpPool::new(s)), from })
             }
         }
     }
 
     pub async fn send(&self, mail: &OutgoingEmail) -> anyhow::Result<()> {
         match self {
-            Self::Smtp { transport, from } => {
+            Self::Smtp { pool, from } => {
                 let message = build_message(from, mail)?;
-                transport.send(message).await.context("SMTP delivery failed")?;
-                Ok(())
+                pool.send(message.envelope(), &message.formatted()).await
             }
             Self::DevMailbox { db } => {
                 let attachments_json = serde_json::to_string(&mail.attachments)?;
