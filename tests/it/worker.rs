@@ -122,3 +122,40 @@ async fn two_workers_and_a_slow_smtp_server_never_send_a_mail_twice() {
     assert!(counts.values().all(|&n| n == 1), "a mail was sent twice: {counts:?}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_persons_mails_arrive_in_the_order_they_were_written_while_others_go_at_once() {
+    on_every_db!(app, {
+        let pool = &app.state.db.pool;
+        let now = db::now();
+        let uid = db::users::insert(
+            pool,
+            &db::users::NewUser { email: "ann@example.com", display_name: "Ann", password_hash: "x", time_zone: "UTC" },
+            now,
+        )
+        .await
+        .unwrap();
+        // Interleaved: Ann's five links between other people's mails, all due in one batch.
+        for i in 0..5 {
+            let msg = hearth::core::domain::outbox::AccountMail::SignInLink {
+                user_id: uid,
+                token: format!("ann-{i}-padding-token"),
+            };
+            db::outbox::enqueue(pool, "ann@example.com", &msg, now).await.unwrap();
+            for j in 0..3 {
+                let other = hearth::core::domain::outbox::AccountMail::SignInLink {
+                    user_id: uid,
+                    token: format!("o-{i}-{j}-padding"),
+                };
+                db::outbox::enqueue(pool, &format!("other{i}{j}@example.com"), &other, now).await.unwrap();
+            }
+        }
+        let anns: Vec<String> =
+            mails_to(&app.state, "ann@example.com").await.into_iter().rev().map(|m| m.text_body).collect();
+        assert_eq!(anns.len(), 5);
+        for (i, body) in anns.iter().enumerate() {
+            assert!(body.contains(&format!("ann-{i}-padding-token")), "mail {i} of Ann's is the {i}th written: {body}");
+        }
+        app.shutdown().await;
+    });
+}

@@ -18,8 +18,9 @@ pub enum Outcome {
 }
 
 /// Claims up to `worker.batch_size` due messages with one lease and sends them over up to
-/// `mail.smtp_connections` pooled SMTP connections at once; each message renders on its
-/// way to a connection (no render holds the others up). The lease outlives the batch: a
+/// `mail.smtp_connections` pooled SMTP connections at once (one person's mails one after
+/// another, in order); each message renders on its way to a connection (no render holds
+/// the others up). The lease outlives the batch: a
 /// message starts only while its whole attempt (render + SMTP, cut at
 /// `mail.smtp_timeout_secs`) can end a second before the lease does; the rest is given
 /// back, unsent, for the next round. So another instance never takes over a message this
@@ -36,19 +37,28 @@ pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
     let attempt = std::time::Duration::from_secs(state.settings.mail.smtp_timeout_secs.max(1));
     let last_start = std::time::Duration::from_secs(w.lease_secs.max(0) as u64)
         .saturating_sub(attempt + std::time::Duration::from_secs(1));
-    let results: Vec<Result<Option<bool>, sqlx::Error>> = futures::stream::iter(rows)
-        .map(|row| async move {
-            if claimed_at.elapsed() > last_start {
-                db::outbox::release_one(&state.db.pool, row.id, &state.instance).await?;
-                return Ok(None);
+    // One person's mails go one after another, in the order they were written (a new link
+    // after an older one arrives after it); different people's go at once.
+    // (RETURNING gives no order: the ids are the order they were written in.)
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.id);
+    let mut by_recipient: Vec<Vec<db::outbox::Claimed>> = Vec::new();
+    for row in rows {
+        match by_recipient.iter_mut().find(|g| g[0].recipient == row.recipient) {
+            Some(group) => group.push(row),
+            None => by_recipient.push(vec![row]),
+        }
+    }
+    let results: Vec<Result<Option<bool>, sqlx::Error>> = futures::stream::iter(by_recipient)
+        .map(|group| async move {
+            let mut outcomes = Vec::with_capacity(group.len());
+            for row in group {
+                outcomes.push(attempt_one(state, &row, claimed_at.elapsed() <= last_start, attempt).await);
             }
-            let outcome = match tokio::time::timeout(attempt, deliver(state, &row)).await {
-                Ok(r) => r,
-                Err(_) => Err(anyhow::anyhow!("no answer within {} s", attempt.as_secs())),
-            };
-            record(state, &row, outcome).await.map(Some)
+            futures::stream::iter(outcomes)
         })
         .buffer_unordered(state.settings.mail.smtp_connections.max(1))
+        .flatten()
         .collect()
         .await;
     let (mut sent, mut failed) = (0, 0);
@@ -64,6 +74,24 @@ pub async fn dispatch_once(state: &AppState) -> Result<Outcome, sqlx::Error> {
         (0, n) => Outcome::Failed(n),
         (n, _) => Outcome::Sent(n),
     })
+}
+
+/// One message: sent and recorded, or (when it may no longer start) given back unsent.
+async fn attempt_one(
+    state: &AppState,
+    row: &db::outbox::Claimed,
+    may_start: bool,
+    limit: std::time::Duration,
+) -> Result<Option<bool>, sqlx::Error> {
+    if !may_start {
+        db::outbox::release_one(&state.db.pool, row.id, &state.instance).await?;
+        return Ok(None);
+    }
+    let outcome = match tokio::time::timeout(limit, deliver(state, row)).await {
+        Ok(r) => r,
+        Err(_) => Err(anyhow::anyhow!("no answer within {} s", limit.as_secs())),
+    };
+    record(state, row, outcome).await.map(Some)
 }
 
 /// Records one attempt: sent, or failed with the retry policy's decision. True if sent.
