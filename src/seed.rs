@@ -213,9 +213,7 @@ async fn drawn_exchange(db: &Db, name: &str, members: &[Member], reveal_at: i64)
     for (giver, receiver) in members.iter().zip(members.iter().cycle().skip(1)) {
         store::insert_assignment(&mut tx, id, giver.id, receiver.id).await?;
     }
-    // The payload `santa::service::draw` writes for the same job.
-    let payload = format!("{{\"exchange_id\":{id}}}");
-    db::jobs::schedule(&mut *tx, &jobs::reveal_key(id), jobs::REVEAL, &payload, reveal_at).await?;
+    db::jobs::schedule(&mut *tx, &jobs::reveal_key(id), jobs::REVEAL, &jobs::reveal_payload(id), reveal_at).await?;
     tx.commit().await?;
     Ok(id)
 }

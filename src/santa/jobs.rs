@@ -10,9 +10,14 @@ pub fn reveal_key(exchange_id: i64) -> String {
     format!("reveal:{exchange_id}")
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Serialize, serde::Deserialize)]
 struct RevealPayload {
     exchange_id: i64,
+}
+
+/// The reveal job's payload, as `reveal` reads it back.
+pub fn reveal_payload(exchange_id: i64) -> String {
+    serde_json::json!(RevealPayload { exchange_id }).to_string()
 }
 
 fn reveal<'a>(state: &'a AppState, payload: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {

@@ -1,6 +1,6 @@
 //! Secret Santa services. Authorization lives here: members see their exchange, only the
 //! creator manages it, and before the reveal a giver learns only their own recipient.
-use super::jobs::{reveal_key, REVEAL};
+use super::jobs::{reveal_key, reveal_payload, REVEAL};
 use super::mails::SantaMail;
 use super::store::{self, Exchange};
 use super::types::*;
@@ -477,8 +477,7 @@ pub async fn draw(state: &AppState, user: &User, id: i64, reveal_at: &str) -> Re
     for (g, &r) in assignment.receiver_of.iter().enumerate() {
         store::insert_assignment(&mut tx, id, members[g].0, members[r].0).await?;
     }
-    let payload = format!("{{\"exchange_id\":{id}}}");
-    db::jobs::schedule(&mut *tx, &reveal_key(id), REVEAL, &payload, reveal_at).await?;
+    db::jobs::schedule(&mut *tx, &reveal_key(id), REVEAL, &reveal_payload(id), reveal_at).await?;
     let givers: Vec<i64> = members.iter().map(|(uid, _)| *uid).collect();
     mail_with_link(&mut tx, givers, &format!("/santa/{id}/gift"), now, |user_id, token| SantaMail::GiftingToDo {
         user_id,

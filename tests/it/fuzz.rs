@@ -5,6 +5,7 @@
 //! No answer may be a 5xx, nothing may panic, and every 4xx says what went wrong in
 //! words a person reads. The seed is printed; `HEARTH_FUZZ_SEED` replays a run.
 use crate::helpers::*;
+use futures::StreamExt;
 use hearth::core::db;
 use hearth::core::domain::account::Role;
 use hearth::core::error::AppError;
@@ -528,8 +529,6 @@ async fn fuzz_on(t: TestDb, calls: usize, seed: u64) -> Tally {
     }
     t
 }
-
-use futures::StreamExt;
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 

@@ -28,6 +28,16 @@ async fn wait_for_relays(pool: &sqlx::AnyPool, n: i64) {
     eventually(&format!("{n} live relays to LISTEN"), 30, || async move { relays_listening(pool).await >= n }).await;
 }
 
+/// A NOTIFY on the live channel, as another instance's `live::notify` sends it.
+async fn notify_as_another_instance(pool: &sqlx::AnyPool, payload: &str) {
+    sqlx::query("SELECT COUNT(*) FROM (SELECT pg_notify($1, $2)) AS n")
+        .bind(hearth::core::server::live::CHANNEL)
+        .bind(payload)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn two_instances_on_one_postgres_share_live_changes_mail_and_jobs_and_survive_a_kill_9() {
     let Some(pg) = postgres_db().await else { return };
@@ -142,11 +152,7 @@ async fn a_relay_that_loses_its_connection_listens_again_and_its_pages_reload_on
     assert_eq!(page.status(), StatusCode::OK);
 
     // Another instance's change arrives (its own echo is skipped; the page hears this).
-    sqlx::query("SELECT COUNT(*) FROM (SELECT pg_notify('hearth_live', $1)) AS n")
-        .bind(format!("another-instance exchange {id}"))
-        .execute(&pool)
-        .await
-        .unwrap();
+    notify_as_another_instance(&pool, &format!("another-instance exchange {id}")).await;
     assert!(read_until(&mut page, "event: changed").await, "a change from another instance reaches the page");
 
     // The relay's connection dies; once it listens again, the page is told to reload.
@@ -159,34 +165,14 @@ async fn a_relay_that_loses_its_connection_listens_again_and_its_pages_reload_on
     .await
     .unwrap();
     assert_eq!(killed, 1, "the relay's own connection");
-    let mut rest = String::new();
-    let heard = loop {
-        match tokio::time::timeout(Duration::from_secs(15), page.chunk()).await {
-            Ok(Ok(Some(c))) => {
-                rest.push_str(&String::from_utf8_lossy(&c));
-                if rest.contains("event: changed") {
-                    break true;
-                }
-            }
-            _ => break false,
-        }
-    };
-    assert!(heard, "the page reloads once the relay is back: {rest:?}");
+    assert!(read_until(&mut page, "event: changed").await, "the page reloads once the relay is back");
     wait_for_relays(&pool, 1).await;
     // And it hears the other instances again.
-    sqlx::query("SELECT COUNT(*) FROM (SELECT pg_notify('hearth_live', $1)) AS n")
-        .bind(format!("another-instance exchange {id}"))
-        .execute(&pool)
-        .await
-        .unwrap();
+    notify_as_another_instance(&pool, &format!("another-instance exchange {id}")).await;
     assert!(read_until(&mut page, "event: changed").await, "after reconnecting, changes arrive again");
     // Its own echo, a kind it does not serve and noise are dropped without a reload.
     for noise in [format!("{} exchange {id}", app.state.instance), format!("x nosuchkind {id}"), "garbage".into()] {
-        sqlx::query("SELECT COUNT(*) FROM (SELECT pg_notify('hearth_live', $1)) AS n")
-            .bind(noise)
-            .execute(&pool)
-            .await
-            .unwrap();
+        notify_as_another_instance(&pool, &noise).await;
     }
     let quiet = tokio::time::timeout(Duration::from_secs(2), page.chunk()).await;
     if let Ok(Ok(Some(c))) = &quiet {

@@ -116,8 +116,6 @@ pub async fn mark_failed<'e>(
     Ok(())
 }
 
-/// Gives back every lease of `worker` (graceful shutdown): the rows are due again at once
-/// and the interrupted attempt is not counted.
 /// Gives one claimed, unsent message back (its attempt did not start).
 pub async fn release_one<'e>(ex: impl Executor<'e, Database = Any>, id: i64, worker: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -131,6 +129,8 @@ pub async fn release_one<'e>(ex: impl Executor<'e, Database = Any>, id: i64, wor
     Ok(())
 }
 
+/// Gives back every lease of `worker` (graceful shutdown): the rows are due again at once
+/// and the interrupted attempt is not counted.
 pub async fn release<'e>(ex: impl Executor<'e, Database = Any>, worker: &str) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE outbox SET locked_by = NULL, locked_until = NULL, attempts = attempts - 1
